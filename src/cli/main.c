@@ -1,0 +1,401 @@
+/* cli/main.c - the multi-call front end: "inetkit COMMAND ...". Servers,
+ * the supervisor, config checking, password hashing and the control
+ * client are subcommands; each answers --help. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "core/auth.h"
+#include "core/ctl.h"
+#include "core/err.h"
+#include "core/super.h"
+#include "core/svc.h"
+
+#define INETKIT_VERSION	"0.1.0"
+#define CONF_LOCAL	"etc/inetkit.conf"
+#define CONF_SYSTEM	"/etc/inetkit/inetkit.conf"
+#define CTL_TIMEOUT_MS	10000
+
+struct cmd {
+	const char	*name;
+	const char	*usage;
+	const char	*help;
+	int		(*fn)(int argc, char **argv);
+};
+
+static const struct cmd *cmd_find(const char *name);
+
+static const char *
+default_conf(void)
+{
+	/* From a source tree (make run) the embedded default is at hand. */
+	return access(CONF_LOCAL, R_OK) == 0 ? CONF_LOCAL : CONF_SYSTEM;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static void
+print_usage(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "usage: inetkit %s\n%s", c->usage, c->help);
+}
+
+/* Parses "-c FILE" options; returns the index of the first operand or -1
+ * after printing usage. */
+static int
+parse_conf_opt(int argc, char **argv, const struct cmd *c,
+    const char **conf)
+{
+	int ch;
+
+	*conf = default_conf();
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
+		if (ch != 'c') {
+			print_usage(stderr, c);
+			return -1;
+		}
+		*conf = optarg;
+	}
+	return optind;
+}
+
+static int
+cmd_up(int argc, char **argv)
+{
+	const char *conf;
+	int i = parse_conf_opt(argc, argv, cmd_find("up"), &conf);
+
+	if (i < 0 || i != argc)
+		return i < 0 ? 2 : (print_usage(stderr, cmd_find("up")), 2);
+	return super_run(conf);
+}
+
+static void
+print_errs(struct cfg_errs *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->msg[i]);
+	cfg_errs_clear(errs);
+}
+
+static int
+cmd_check_config(int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("check-config");
+	struct cfg_errs errs = { 0 };
+	struct cfg *cfg = NULL;
+	const char *conf;
+	int i = parse_conf_opt(argc, argv, c, &conf);
+
+	if (i < 0 || i != argc)
+		return i < 0 ? 2 : (print_usage(stderr, c), 2);
+	if (svc_config_load(conf, &cfg, &errs) < 0) {
+		size_t n = errs.n;
+		print_errs(&errs);
+		fprintf(stderr, "%s: %zu error%s\n", conf, n,
+		    n == 1 ? "" : "s");
+		return 2;
+	}
+	printf("%s: ok; enabled:", conf);
+	const struct svc_def *const *r = svc_registry();
+	for (size_t k = 0; r[k] != NULL; k++)
+		if (svc_enabled(cfg, r[k]))
+			printf(" %s", r[k]->name);
+	printf("\n");
+	cfg_free(&cfg);
+	return 0;
+}
+
+/* "inetkit SERVICE": one service in the foreground, without supervisor. */
+static int
+run_service(const struct svc_def *def, int argc, char **argv)
+{
+	struct cfg_errs errs = { 0 };
+	struct cfg *cfg = NULL;
+	struct svc_prep prep = { 0 };
+	const char *conf = default_conf();
+	int ch, status = 1;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
+		if (ch != 'c') {
+			fprintf(stderr, "usage: inetkit %s [-c FILE]\n",
+			    def->name);
+			return 2;
+		}
+		conf = optarg;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: inetkit %s [-c FILE]\n", def->name);
+		return 2;
+	}
+	if (def->start == NULL) {
+		fprintf(stderr, "inetkit: the %s service is not built yet "
+		    "(issue %s)\n", def->name, def->issue);
+		return 2;
+	}
+	log_init(def->name, LOG_LV_INFO);
+	if (svc_config_load(conf, &cfg, &errs) < 0) {
+		print_errs(&errs);
+		return 2;
+	}
+	const struct global_conf *g = cfg_get(cfg, "inetkit");
+	int err = svc_data_dir_prepare(g);
+	if (err < 0) {
+		log_err("data_dir %s: %s", g->data_dir, ik_strerror(err));
+		goto out;
+	}
+	prep.cfg = cfg;
+	prep.cfg_path = conf;
+	if (svc_socks_open(cfg, def, &prep.socks, &prep.n_socks) < 0)
+		goto out;
+	if (def->uses_tls && (prep.tls = svc_tls_ctx(g)) == NULL)
+		goto out;
+	status = svc_run(def, &prep);
+out:
+	svc_socks_close(&prep.socks, &prep.n_socks);
+	SSL_CTX_free(prep.tls);
+	cfg_free(&cfg);
+	return status;
+}
+
+/* Reads one line without echo from the terminal, or from stdin. */
+static int
+read_password(const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	bool is_tty = isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, &old) == 0;
+
+	if (is_tty) {
+		fputs(prompt, stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *r = fgets(buf, (int)cap, stdin);
+	if (is_tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (r == NULL)
+		return -EIO;
+	size_t n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == cap - 1)
+		return -IK_ELIMIT;
+	buf[n] = '\0';
+	return is_tty ? 1 : 0;
+}
+
+static int
+cmd_passwd(int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("passwd");
+	char pass[512], again[512], hash[256];
+	int status = 1;
+
+	if (argc != 2) {
+		print_usage(stderr, c);
+		return 2;
+	}
+	const char *user = argv[1];
+	if (user[0] == '\0' || strpbrk(user, ": \t\r\n") != NULL ||
+	    strlen(user) > 64) {
+		fprintf(stderr, "inetkit passwd: bad user name\n");
+		return 2;
+	}
+	int tty = read_password("Password: ", pass, sizeof(pass));
+	if (tty < 0) {
+		fprintf(stderr, "inetkit passwd: no password read\n");
+		goto out;
+	}
+	if (tty == 1 && (read_password("Again: ", again, sizeof(again)) < 0 ||
+	    strcmp(pass, again) != 0)) {
+		fprintf(stderr, "inetkit passwd: passwords differ\n");
+		goto out;
+	}
+	if (pass[0] == '\0') {
+		fprintf(stderr, "inetkit passwd: empty password\n");
+		goto out;
+	}
+	int err = auth_hash_password(pass, hash, sizeof(hash));
+	if (err < 0) {
+		fprintf(stderr, "inetkit passwd: %s\n", ik_strerror(err));
+		goto out;
+	}
+	printf("%s:%s\n", user, hash);
+	status = 0;
+out:
+	OPENSSL_cleanse(pass, sizeof(pass));
+	OPENSSL_cleanse(again, sizeof(again));
+	return status;
+}
+
+static int
+cmd_ctl(int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("ctl");
+	struct cfg_errs errs = { 0 };
+	struct cfg *cfg = NULL;
+	char path[4096], line[CTL_LINE_MAX + 1] = "";
+	const char *conf;
+	int i = parse_conf_opt(argc, argv, c, &conf);
+
+	if (i < 0 || argc - i < 2) {
+		if (i >= 0)
+			print_usage(stderr, c);
+		return 2;
+	}
+	const char *service = argv[i];
+	if (svc_find(service) == NULL) {
+		fprintf(stderr, "inetkit ctl: no service \"%s\"\n", service);
+		return 2;
+	}
+	for (int k = i + 1; k < argc; k++) {
+		if (strlen(line) + strlen(argv[k]) + 2 > sizeof(line)) {
+			fprintf(stderr, "inetkit ctl: command too long\n");
+			return 2;
+		}
+		if (k > i + 1)
+			strcat(line, " ");
+		strcat(line, argv[k]);
+	}
+	/* Only [inetkit] data_dir is needed, but a broken config is worth
+	 * hearing about here too. */
+	if (cfg_load(conf, svc_schema(), &cfg, &errs) < 0) {
+		print_errs(&errs);
+		return 2;
+	}
+	int err = svc_ctl_path(cfg_get(cfg, "inetkit"), service, path,
+	    sizeof(path));
+	cfg_free(&cfg);
+	if (err < 0)
+		return 2;
+	err = ctl_call(path, line, stdout, CTL_TIMEOUT_MS);
+	if (err < 0) {
+		fprintf(stderr, "inetkit ctl: %s: %s%s\n", path,
+		    ik_strerror(err), err == -ENOENT ||
+		    err == -ECONNREFUSED ? " (is the service running?)" : "");
+		return 1;
+	}
+	return err;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("inetkit %s\n", INETKIT_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "up", "up [-c FILE]",
+	    "Runs every enabled service of FILE under a supervisor that\n"
+	    "restarts them, reloads them on SIGHUP and stops them on "
+	    "SIGTERM.\n", cmd_up },
+	{ "check-config", "check-config [-c FILE]",
+	    "Checks FILE and prints every error as file:line: message.\n"
+	    "Exit status 0 when valid, 2 when not.\n", cmd_check_config },
+	{ "passwd", "passwd USER",
+	    "Prints a passwd-file line \"USER:HASH\" with a yescrypt hash.\n"
+	    "The password is read from the terminal (twice) or from the\n"
+	    "first line of standard input.\n", cmd_passwd },
+	{ "ctl", "ctl [-c FILE] SERVICE COMMAND [ARGS...]",
+	    "Sends COMMAND to a running SERVICE through its control socket\n"
+	    "(DATA_DIR/run/SERVICE.sock) and prints the reply. Every service\n"
+	    "answers help, stats and reload. Exit status 1 on an error "
+	    "reply.\n", cmd_ctl },
+	{ "version", "version", "Prints the version.\n", cmd_version },
+	{ "help", "help [COMMAND]", "Describes COMMAND, or lists them.\n",
+	    cmd_help },
+	{ 0 },
+};
+
+static const struct cmd *
+cmd_find(const char *name)
+{
+	for (const struct cmd *c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct svc_def *const *r = svc_registry();
+
+	if (argc >= 2) {
+		const struct cmd *c = cmd_find(argv[1]);
+		const struct svc_def *d = svc_find(argv[1]);
+		if (c != NULL) {
+			print_usage(stdout, c);
+			return 0;
+		}
+		if (d != NULL) {
+			printf("usage: inetkit %s [-c FILE]\n%s%s\n", d->name,
+			    d->summary, d->start ? "" : " (not built yet)");
+			return 0;
+		}
+		fprintf(stderr, "inetkit: no command \"%s\"\n", argv[1]);
+		return 2;
+	}
+	printf("usage: inetkit COMMAND [ARGS]  (COMMAND --help for more)\n"
+	    "Config: -c FILE, default %s if present, else %s\n\nCommands:\n",
+	    CONF_LOCAL, CONF_SYSTEM);
+	for (const struct cmd *c = cmds; c->name != NULL; c++)
+		printf("  %s\n", c->usage);
+	printf("\nServices (inetkit SERVICE [-c FILE] runs one in the "
+	    "foreground):\n");
+	for (size_t i = 0; r[i] != NULL; i++)
+		printf("  %-8s %s%s\n", r[i]->name, r[i]->summary,
+		    r[i]->start ? "" : " (not built yet)");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_help(1, argv);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		name = "help";
+	if (strcmp(name, "--version") == 0)
+		name = "version";
+	const struct cmd *c = cmd_find(name);
+	const struct svc_def *d = c == NULL ? svc_find(name) : NULL;
+	if (c == NULL && d == NULL) {
+		fprintf(stderr, "inetkit: no command \"%s\" (try inetkit "
+		    "help)\n", name);
+		return 2;
+	}
+	if (wants_help(argc - 1, argv + 1)) {
+		char *hv[2] = { "help", (char *)name };
+		return cmd_help(2, hv);
+	}
+	if (c != NULL)
+		return c->fn(argc - 1, argv + 1);
+	return run_service(d, argc - 1, argv + 1);
+}
