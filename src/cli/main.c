@@ -104,15 +104,22 @@ cmd_check_config(int argc, char **argv)
 
 	if (i < 0 || i != argc)
 		return i < 0 ? 2 : (print_usage(stderr, c), 2);
-	if (svc_config_load(conf, &cfg, &errs) < 0) {
+	const struct svc_def *const *r = svc_registry();
+	if (svc_config_load(conf, &cfg, &errs) == 0) {
+		/* The services' own deeper checks (zone files, ...). */
+		for (size_t k = 0; r[k] != NULL; k++)
+			if (svc_enabled(cfg, r[k]) && r[k]->verify != NULL)
+				r[k]->verify(cfg, &errs);
+	}
+	if (errs.n > 0) {
 		size_t n = errs.n;
 		print_errs(&errs);
 		fprintf(stderr, "%s: %zu error%s\n", conf, n,
 		    n == 1 ? "" : "s");
+		cfg_free(&cfg);
 		return 2;
 	}
 	printf("%s: ok; enabled:", conf);
-	const struct svc_def *const *r = svc_registry();
 	for (size_t k = 0; r[k] != NULL; k++)
 		if (svc_enabled(cfg, r[k]))
 			printf(" %s", r[k]->name);

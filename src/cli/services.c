@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "core/svc.h"
+#include "dns/service.h"
 #include "echo/echo.h"
 
 /* A planned service's section: "enabled" and its listeners. */
@@ -29,7 +30,6 @@ static const struct cfg_section name##_section = {			\
 	#name, 0, sizeof(struct planned_conf), name##_keys, NULL,	\
 }
 
-PLANNED_KEYS(dns, "127.0.0.1:5353", 53);
 PLANNED_KEYS(ftp, "127.0.0.1:2121", 21);
 PLANNED_KEYS(pop3, "127.0.0.1:1110", 110);
 PLANNED_KEYS(imap, "127.0.0.1:1143", 143);
@@ -59,8 +59,6 @@ static const struct cfg_section dhcp_section = {
 #undef OFF
 
 static const struct svc_def planned[] = {
-	{ .name = "dns", .summary = "authoritative DNS and recursive resolver",
-	    .sec = &dns_section, .issue = "#3 and #4" },
 	{ .name = "dhcp", .summary = "DHCP server",
 	    .sec = &dhcp_section, .issue = "#5" },
 	{ .name = "ftp", .summary = "FTP server",
@@ -79,9 +77,10 @@ const struct svc_def *const *
 svc_registry(void)
 {
 	static const struct svc_def *const reg[] = {
+		&dns_svc,
 		&echo_svc,
 		&planned[0], &planned[1], &planned[2], &planned[3],
-		&planned[4], &planned[5], &planned[6],
+		&planned[4], &planned[5],
 		NULL,
 	};
 	return reg;

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -161,7 +163,7 @@ line_framer_feed(struct line_framer *f, const char *in, size_t len,
 struct line_listener {
 	struct line_server	*srv;		/* borrowed */
 	struct evconnlistener	*lev;		/* owned; owns the fd */
-	struct event		*pause_ev;	/* owned; ends an accept pause */
+	struct event		*pause_ev;	/* owned; ends accept pauses */
 	bool			 implicit_tls;
 	struct line_listener	*next;
 };
@@ -169,7 +171,7 @@ struct line_listener {
 struct line_server {
 	struct event_base	*base;		/* borrowed */
 	const struct line_proto	*proto;		/* borrowed */
-	const struct line_limits *limits;	/* borrowed; swapped on reload */
+	const struct line_limits *limits;	/* borrowed; reload swaps it */
 	SSL_CTX			*tls;		/* borrowed; NULL: no TLS */
 	void			*ctx;		/* borrowed; the protocol's */
 	struct line_listener	*listeners;	/* owned */
@@ -647,16 +649,17 @@ static void
 sess_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct line_sess *ls = arg;
+	SSL *ssl = ls->is_tls ? bufferevent_openssl_get_ssl(bev) : NULL;
+	bool in_handshake = ssl != NULL && !SSL_is_init_finished(ssl);
 
 	if ((what & BEV_EVENT_CONNECTED) != 0) {
-		SSL *ssl = bufferevent_openssl_get_ssl(bev);
-
 		if (ssl != NULL)
 			log_debug("sess=%08x tls version=%s cipher=%s", ls->id,
 			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) != 0 && (what & BEV_EVENT_ERROR) == 0) {
+	if ((what & BEV_EVENT_EOF) != 0 && (what & BEV_EVENT_ERROR) == 0 &&
+	    !in_handshake) {
 		/* The peer is done sending; finish what it sent (a client
 		 * may pipeline commands and shut its side), then close. */
 		ls->is_eof = true;
@@ -673,8 +676,10 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_info("sess=%08x close reason=tls-error err=\"%s\"", ls->id,
 		    buf);
 	} else if (!ls->is_closing) {
+		/* EOF before the handshake ended (a port scan): nothing queued
+		 * can ever be sent, so do not wait to flush it. */
 		log_info("sess=%08x close reason=%s", ls->id,
-		    (what & BEV_EVENT_TIMEOUT) != 0 ? "timeout" : "error");
+		    in_handshake ? "eof-in-handshake" : "error");
 	}
 	sess_free(ls);
 }
@@ -701,6 +706,31 @@ sess_idle_cb(evutil_socket_t fd, short what, void *arg)
 	sess_settle(ls);
 }
 
+/* Writes the queued output straight to the socket, without waiting: for
+ * a last line before the fd is closed. (evbuffer_write cannot be used: a
+ * socket bufferevent keeps the start of its output frozen.) Returns bytes
+ * sent or -errno. */
+static ssize_t
+sess_send_now(struct line_sess *ls, evutil_socket_t fd)
+{
+	struct evbuffer *out = bufferevent_get_output(ls->bev);
+	struct evbuffer_iovec v[LINE_PEEK_VECS];
+	struct iovec iov[LINE_PEEK_VECS];
+	int n = evbuffer_peek(out, -1, NULL, v, LINE_PEEK_VECS);
+
+	if (n > LINE_PEEK_VECS)
+		n = LINE_PEEK_VECS;
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+	ssize_t r = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return r < 0 ? -errno : r;
+}
+
 static unsigned
 srv_count_ip(const struct line_server *srv, const struct net_addr *peer)
 {
@@ -714,10 +744,10 @@ srv_count_ip(const struct line_server *srv, const struct net_addr *peer)
 	return n;
 }
 
-/* Refuses a connection with the protocol's reply. The reply is written
- * at once (a fresh socket's send buffer takes a line), so a refused
- * client holds nothing here. No reply on implicit TLS ports: that would
- * take a handshake. */
+/* Refuses a connection with the protocol's reply. The reply is sent at
+ * once (a fresh socket's send buffer takes a line) and the session is
+ * gone before this returns, so a refused client holds nothing here. No
+ * reply on implicit TLS ports: that would take a handshake. */
 static void
 srv_refuse(struct line_server *srv, const struct line_listener *li,
     evutil_socket_t fd, const struct net_addr *peer, enum line_error why)
@@ -739,14 +769,12 @@ srv_refuse(struct line_server *srv, const struct line_listener *li,
 	if (net_sock_name(fd, &ls->local) < 0)
 		ls->local.len = 0;
 	ls->id = srv->next_id++;
-	/* Not BEV_OPT_CLOSE_ON_FREE: the fd is closed below, now, rather
-	 * than when libevent finalizes the bufferevent. */
-	ls->bev = bufferevent_socket_new(srv->base, fd, 0);
+	ls->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (ls->bev == NULL)
 		goto out;
+	fd = -1;			/* the bufferevent closes it */
 	srv->proto->error(ls, why, NULL);
-	struct evbuffer *out = bufferevent_get_output(ls->bev);
-	if (evbuffer_write(out, fd) < 0)
+	if (sess_send_now(ls, bufferevent_getfd(ls->bev)) < 0)
 		log_debug("%s refuse reply not sent", srv->proto->name);
 out:
 	if (ls != NULL) {
@@ -757,7 +785,8 @@ out:
 		ls->tag = NULL;
 		srv->proto->sess_free(ls);
 	}
-	evutil_closesocket(fd);
+	if (fd >= 0)
+		evutil_closesocket(fd);
 }
 
 /* Sets up an accepted connection and greets. */
@@ -985,8 +1014,7 @@ line_server_shutdown(struct line_server *srv, bool now)
 		}
 		if (now) {
 			/* Best effort for the goodbye line, then gone. */
-			if (!ls->is_tls && bufferevent_getfd(ls->bev) >= 0 &&
-			    evbuffer_write(bufferevent_get_output(ls->bev),
+			if (!ls->is_tls && sess_send_now(ls,
 			    bufferevent_getfd(ls->bev)) < 0)
 				log_debug("sess=%08x shutdown reply not sent",
 				    ls->id);
@@ -1032,7 +1060,7 @@ line_server_ctx(const struct line_server *srv)
 
 /* ---- what handlers call ---- */
 
-static int
+static int __attribute__((format(printf, 3, 0)))
 sess_vreply(struct line_sess *ls, const char *prefix, const char *fmt,
     va_list ap)
 {

@@ -108,7 +108,9 @@ struct line_proto {
 	bool			 has_tag;	/* IMAP: "tag VERB args" */
 	/* Returns a zeroed session (only `ls` is set up by line.c) or NULL. */
 	struct line_sess	*(*sess_new)(void *ctx);
-	/* Frees what sess_new allocated; `ls` is already detached. */
+	/* Frees what sess_new allocated; `ls` is already detached. Also
+	 * runs while a LINE_WAIT is pending (peer gone, shutdown, timeout):
+	 * cancel that work here, it must not touch `ls` afterwards. */
 	void			(*sess_free)(struct line_sess *ls);
 	/* Called once the session is set up (and, for implicit TLS ports,
 	 * before the handshake completes): writes the greeting. May return
@@ -180,7 +182,8 @@ void line_server_set_limits(struct line_server *srv,
 void *line_server_ctx(const struct line_server *srv);
 
 /* Appends `fmt` plus CRLF to the output (with "tag " first when the
- * protocol has tags and `tagged`). Returns 0 or -ENOMEM. */
+ * protocol has tags and `tagged`; "* " when the line had no tag). Returns
+ * 0 or -ENOMEM. */
 int line_reply(struct line_sess *ls, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int line_reply_tagged(struct line_sess *ls, const char *fmt, ...)

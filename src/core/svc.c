@@ -190,6 +190,19 @@ svc_config_load(const char *path, struct cfg **out, struct cfg_errs *errs)
 	return 0;
 }
 
+unsigned
+svc_listen_count(const struct svc_listen *l, const void *sc)
+{
+	if (l->count_off == 0)
+		return 1;
+	int n = *(const int *)((const char *)sc + l->count_off);
+	if (n <= 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (int)cpus : 1;
+	}
+	return (unsigned)n;
+}
+
 int
 svc_socks_open(const struct cfg *c, const struct svc_def *def,
     struct svc_sock **socks, size_t *n)
@@ -203,7 +216,10 @@ svc_socks_open(const struct cfg *c, const struct svc_def *def,
 	for (const struct svc_listen *l = def->listens; l && l->key; l++) {
 		const struct net_addrs *as = (const void *)
 		    ((const char *)sc + l->off);
-		for (size_t i = 0; i < as->n; i++) {
+		unsigned copies = svc_listen_count(l, sc);
+		unsigned flags = l->count_off ? NET_REUSEPORT : 0;
+		for (size_t i = 0; i < as->n * copies; i++) {
+			const struct net_addr *a = &as->v[i / copies];
 			struct svc_sock *v = realloc(*socks,
 			    (*n + 1) * sizeof(*v));
 			if (v == NULL) {
@@ -212,12 +228,12 @@ svc_socks_open(const struct cfg *c, const struct svc_def *def,
 			}
 			*socks = v;
 			int fd = l->socktype == SOCK_DGRAM ?
-			    net_listen_udp(&as->v[i], 0) :
-			    net_listen_tcp(&as->v[i], 512, 0);
+			    net_listen_udp(a, flags) :
+			    net_listen_tcp(a, 512, flags);
 			if (fd < 0) {
 				err = fd;
 				log_err("%s: cannot listen on %s (%s): %s",
-				    def->name, net_addr_format(&as->v[i],
+				    def->name, net_addr_format(a,
 				    true, buf, sizeof(buf)),
 				    l->socktype == SOCK_DGRAM ? "udp" : "tcp",
 				    ik_strerror(err));
@@ -227,7 +243,7 @@ svc_socks_open(const struct cfg *c, const struct svc_def *def,
 			s->spec = l;
 			s->fd = fd;
 			if (net_sock_name(fd, &s->addr) < 0)
-				s->addr = as->v[i];
+				s->addr = *a;
 		}
 	}
 	return 0;
@@ -319,15 +335,25 @@ cmd_stats(void *arg, const char *args, struct evbuffer *out)
 	struct svc *sv = arg;
 
 	(void)args;
-	evbuffer_add_printf(out, "service=%s\npid=%ld\nuptime_s=%lld\n"
-	    "connections=%llu\nrequests=%llu\nerrors=%llu\n", sv->def->name,
-	    (long)getpid(), (long long)(time(NULL) - sv->started),
-	    (unsigned long long)sv->st.connections,
-	    (unsigned long long)sv->st.requests,
-	    (unsigned long long)sv->st.errors);
+	evbuffer_add_printf(out, "service=%s\npid=%ld\nuptime_s=%lld\n",
+	    sv->def->name, (long)getpid(),
+	    (long long)(time(NULL) - sv->started));
+	/* A service with counters of its own prints them all; the generic
+	 * ones are for services that have nothing more to say. */
 	if (sv->stats != NULL)
 		sv->stats(sv, out);
+	else
+		svc_stats_print(sv, out);
 	return 0;
+}
+
+void
+svc_stats_print(const struct svc *sv, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "connections=%llu\nrequests=%llu\n"
+	    "errors=%llu\n", (unsigned long long)sv->st.connections,
+	    (unsigned long long)sv->st.requests,
+	    (unsigned long long)sv->st.errors);
 }
 
 /* Loads the config file again and hands it to the service. The old

@@ -44,6 +44,10 @@ struct svc_listen {
 	size_t		 off;		/* struct net_addrs in the section */
 	int		 socktype;	/* SOCK_STREAM or SOCK_DGRAM */
 	bool		 implicit_tls;	/* TLS from the first byte */
+	/* Offset of an int key giving sockets per address, sharing the port
+	 * with SO_REUSEPORT (one per worker thread; 0 in the key: one per
+	 * CPU); 0 here: one socket. */
+	size_t		 count_off;
 };
 
 /* A listening socket made for a service. */
@@ -64,6 +68,10 @@ struct svc_def {
 	 * config error naming `issue`. */
 	int			(*start)(struct svc *sv);
 	const char		*issue;		/* "#3" */
+	/* Deeper checks for check-config only (zone files parse, ...);
+	 * problems go to errs. NULL: none. */
+	int			(*verify)(const struct cfg *c,
+				    struct cfg_errs *errs);
 	/* How to try it, printed at start, with {host} and {port} of the
 	 * first listener ("dig @{host} -p {port} ..."), or NULL. */
 	const char		*try_hint;
@@ -93,7 +101,8 @@ struct svc {
 	const struct ctl_cmd	*cmds;		/* service commands, or NULL */
 	/* Applies a new, checked config; return < 0 to keep the old. */
 	int			(*reload)(struct svc *sv, const struct cfg *new);
-	/* Appends service-specific lines to "stats". */
+	/* Writes the service's counters for "stats" (after service, pid and
+	 * uptime); NULL: the generic svc_stats are printed. */
 	void			(*stats)(struct svc *sv, struct evbuffer *out);
 	/* Starts a graceful stop; call svc_stopped() when done. */
 	void			(*stop)(struct svc *sv);
@@ -135,6 +144,8 @@ const void *svc_conf_of(const struct cfg *c,
     const struct svc_def *def);
 bool svc_enabled(const struct cfg *c, const struct svc_def *def);
 
+/* Sockets per address for listener `l` of section `sc`. */
+unsigned svc_listen_count(const struct svc_listen *l, const void *sc);
 /* Binds every listener of `def` in `c` (while root). Returns 0 and fills
  * *socks and *n (owned: svc_socks_close), or -errno with a log line naming the
  * address. */
@@ -150,6 +161,9 @@ SSL_CTX *svc_tls_ctx(const struct global_conf *g);
 /* Writes data_dir/run/NAME.sock into buf. Returns 0 or -IK_ETRUNC. */
 int svc_ctl_path(const struct global_conf *g, const char *name, char *buf,
     size_t cap);
+
+/* Prints the generic counters (connections, requests, errors). */
+void svc_stats_print(const struct svc *sv, struct evbuffer *out);
 
 /* Runs service `def` in this process until it stops: drops privileges,
  * sets up the event loop, the control socket and signals, calls start().

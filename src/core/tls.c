@@ -5,6 +5,7 @@
 #include "core/tls.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,20 +31,25 @@
 #define TLS_DEV_RENEW_S		(24 * 3600)
 #define TLS_SERIAL_BYTES	16
 
-/* Writes "<what> <file>: <OpenSSL's first error>" into err and empties
- * OpenSSL's error queue. */
-static void
-tls_errf(char *err, size_t errcap, const char *what, const char *file)
+/* Writes the message, ": ", and OpenSSL's first error into err, and
+ * empties OpenSSL's error queue. */
+static void __attribute__((format(printf, 3, 4)))
+tls_errf(char *err, size_t errcap, const char *fmt, ...)
 {
 	char reason[256] = "unknown error";
 	unsigned long e = ERR_get_error();
+	va_list ap;
 
 	if (e != 0)
 		ERR_error_string_n(e, reason, sizeof(reason));
 	ERR_clear_error();
-	if (errcap > 0)
-		snprintf(err, errcap, "%s%s%s: %s", what, file != NULL ? " " :
-		    "", file != NULL ? file : "", reason);
+	if (errcap == 0)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(err, errcap, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < errcap)
+		snprintf(err + n, errcap - (size_t)n, ": %s", reason);
 }
 
 static bool
@@ -66,11 +72,11 @@ tls_server_ctx_new(const char *cert, const char *key, char *err,
 	if (errcap > 0)
 		err[0] = '\0';
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_errf(err, errcap, "cannot make a TLS context", NULL);
+		tls_errf(err, errcap, "cannot make a TLS context");
 		goto out;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-		tls_errf(err, errcap, "cannot require TLS 1.2", NULL);
+		tls_errf(err, errcap, "cannot require TLS 1.2");
 		goto out;
 	}
 	/* No compression (CRIME); no renegotiation, which a client could use
@@ -79,25 +85,27 @@ tls_server_ctx_new(const char *cert, const char *key, char *err,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_set_session_id_context(ctx,
 	    (const unsigned char *)"inetkit", 7) != 1) {
-		tls_errf(err, errcap, "cannot set the session id context",
-		    NULL);
+		tls_errf(err, errcap, "cannot set the session id context");
 		goto out;
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		tls_errf(err, errcap, "cannot load certificate chain", cert);
+		tls_errf(err, errcap, "cannot load certificate chain %s", cert);
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
 		/* A key of the certificate's type is checked against it
 		 * while loading. */
-		tls_errf(err, errcap, tls_err_is_mismatch() ?
-		    "private key does not match the certificate:" :
-		    "cannot load private key", key);
+		if (tls_err_is_mismatch())
+			tls_errf(err, errcap, "private key %s does not match "
+			    "certificate %s", key, cert);
+		else
+			tls_errf(err, errcap, "cannot load private key %s",
+			    key);
 		goto out;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		tls_errf(err, errcap,
-		    "private key does not match the certificate:", key);
+		tls_errf(err, errcap, "private key %s does not match "
+		    "certificate %s", key, cert);
 		goto out;
 	}
 	ok = true;
@@ -169,7 +177,8 @@ dev_cert_build(EVP_PKEY *pk)
 	X509 *x = NULL;
 	bool ok = false;
 
-	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1)
+	if ((x = X509_new()) == NULL ||
+	    X509_set_version(x, X509_VERSION_3) != 1)
 		goto out;
 	/* RFC 5280 4.1.2.2: positive, at most 20 octets, unpredictable. */
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -283,21 +292,24 @@ SSL_CTX *
 tls_client_ctx_new(bool verify)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	bool ok = false;
 
-	if (ctx == NULL)
-		goto fail;
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-		goto fail;
+	if (ctx == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto out;
 	if (verify) {
 		if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-			goto fail;
+			goto out;
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	} else {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	}
+	ok = true;
+out:
+	if (!ok) {
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
 	return ctx;
-fail:
-	ERR_clear_error();
-	SSL_CTX_free(ctx);
-	return NULL;
 }

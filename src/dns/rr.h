@@ -57,7 +57,7 @@ bool dns_type_compressible(uint16_t type);
 bool dns_type_is_meta(uint16_t type);
 
 /* Reads RDATA of `type` at msg[off .. off+rdlen), decompressing the names
- * of the RFC 1035 types, checking each known type's layout (an A is 4
+ * of the RFC 1035 types and of SRV and NAPTR (RFC 3597 4), checking each known type's layout (an A is 4
  * bytes, an SOA has two names and five 32-bit numbers...). The expanded
  * form is allocated from `a`. Returns 0, -IK_EPARSE, -IK_ETRUNC, or
  * -ENOMEM. */

@@ -470,9 +470,9 @@ zonedb_new(void)
 struct zone *
 zonedb_get(const struct zonedb *db, const struct dns_name *apex)
 {
-	for (struct zone *z = db->zones; z != NULL; z = z->next)
-		if (dns_name_equal(&z->apex, apex))
-			return z;
+	for (size_t i = 0; i < db->n; i++)
+		if (dns_name_equal(&db->v[i]->apex, apex))
+			return db->v[i];
 	return NULL;
 }
 
@@ -481,25 +481,17 @@ zonedb_add(struct zonedb *db, struct zone *z)
 {
 	if (zonedb_get(db, &z->apex) != NULL)
 		return -EEXIST;
-	z->next = db->zones;
-	db->zones = z;
-	db->n_zones++;
-	return 0;
-}
-
-struct zone *
-zonedb_take(struct zonedb *db, const struct dns_name *apex)
-{
-	for (struct zone **zp = &db->zones; *zp != NULL; zp = &(*zp)->next) {
-		if (!dns_name_equal(&(*zp)->apex, apex))
-			continue;
-		struct zone *z = *zp;
-		*zp = z->next;
-		z->next = NULL;
-		db->n_zones--;
-		return z;
+	if (db->n == db->cap) {
+		size_t cap = db->cap ? db->cap * 2 : 8;
+		struct zone **v = realloc(db->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		db->v = v;
+		db->cap = cap;
 	}
-	return NULL;
+	db->v[db->n++] = z;
+	z->refs++;
+	return 0;
 }
 
 const struct zone *
@@ -508,10 +500,12 @@ zonedb_find(const struct zonedb *db, const struct dns_name *name)
 	const struct zone *best = NULL;
 
 	/* Few zones per server: a scan beats an index here. */
-	for (const struct zone *z = db->zones; z != NULL; z = z->next)
+	for (size_t i = 0; i < db->n; i++) {
+		const struct zone *z = db->v[i];
 		if (dns_name_is_sub(name, &z->apex) && (best == NULL ||
 		    z->apex.n_labels > best->apex.n_labels))
 			best = z;
+	}
 	return best;
 }
 
@@ -522,11 +516,12 @@ zonedb_free(struct zonedb **dbp)
 
 	if (db == NULL)
 		return;
-	while (db->zones != NULL) {
-		struct zone *z = db->zones;
-		db->zones = z->next;
-		zone_free(&z);
+	for (size_t i = 0; i < db->n; i++) {
+		struct zone *z = db->v[i];
+		if (--z->refs == 0)
+			zone_free(&z);
 	}
+	free(db->v);
 	free(db);
 	*dbp = NULL;
 }

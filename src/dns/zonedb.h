@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "core/net.h"
 #include "dns/name.h"
@@ -52,15 +54,20 @@ struct zone {
 	struct znode	**buckets;
 	uint32_t	 mask;		/* buckets - 1 */
 	size_t		 n_nodes, n_records;
-	struct zone	*next;		/* in the zonedb */
+	unsigned	 refs;		/* zonedbs holding it (one thread) */
+	struct timespec	 mtime;		/* of the file when loaded */
+	off_t		 size;
+	ino_t		 ino;
 	struct arena	*mem;		/* nodes, names and RDATA */
 	struct zrec	*recs;		/* while building: records added */
 	size_t		 n_recs, cap_recs;
 };
 
+/* A set of zones. A zone may sit in two sets while a reload swaps them
+ * (an unchanged zone is shared, not parsed again). */
 struct zonedb {
-	struct zone	*zones;
-	size_t		 n_zones;
+	struct zone	**v;
+	size_t		 n, cap;
 };
 
 /* Starts an empty zone. NULL on ENOMEM. */
@@ -88,15 +95,15 @@ const struct znode *zone_find(const struct zone *z,
 const struct zrrset *znode_rrset(const struct znode *n, uint16_t type);
 
 struct zonedb *zonedb_new(void);
-/* Takes `z`. Returns 0, or -EEXIST if a zone with that apex is there. */
+/* Adds `z` and takes a reference to it. Returns 0, -ENOMEM, or -EEXIST
+ * if a zone with that apex is there. */
 int zonedb_add(struct zonedb *db, struct zone *z);
 /* The zone with the longest apex that `name` is at or below, or NULL. */
 const struct zone *zonedb_find(const struct zonedb *db,
     const struct dns_name *name);
 /* The zone whose apex is exactly `apex`, or NULL. */
 struct zone *zonedb_get(const struct zonedb *db, const struct dns_name *apex);
-/* Takes the zone out of the db (for reuse in a new one). */
-struct zone *zonedb_take(struct zonedb *db, const struct dns_name *apex);
+/* Drops the db's references; zones no other db holds are freed. */
 void zonedb_free(struct zonedb **dbp);
 
 /* Iterates an RRset: pass *off = 0 first; returns 0 and the next RDATA,

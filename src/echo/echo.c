@@ -46,7 +46,8 @@ static const struct cfg_section echo_section = {
 };
 
 static const struct svc_listen echo_listens[] = {
-	{ "listen", offsetof(struct echo_conf, listen), SOCK_STREAM, false },
+	{ .key = "listen", .off = offsetof(struct echo_conf, listen),
+	    .socktype = SOCK_STREAM },
 	{ 0 },
 };
 
@@ -154,6 +155,7 @@ echo_stats(struct svc *sv, struct evbuffer *out)
 	struct line_stats ls;
 
 	line_server_stats(es->srv, &ls);
+	svc_stats_print(sv, out);
 	evbuffer_add_printf(out, "sessions_current=%llu\nrefused=%llu\n"
 	    "timeouts=%llu\nbytes_in=%llu\nbytes_out=%llu\n",
 	    (unsigned long long)ls.current, (unsigned long long)ls.refused,

@@ -32,6 +32,8 @@ CMD_TIMEOUT = 15.0
 POLL = 0.02
 
 IS_ROOT = os.geteuid() == 0
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error: ")
 
 _ports_given = set()
 
@@ -169,7 +171,9 @@ class Site:
         self._own_dir = None
         # Config, data dir: where a child that dropped to nobody can still
         # read the config (reload) and reach data_dir/run.
-        if IS_ROOT and not _others_can_reach(self.tmp):
+        # A unix socket path has room for 107 bytes.
+        too_long = len(str(self.tmp / "site/var/run/webmail.sock")) > 100
+        if too_long or (IS_ROOT and not _others_can_reach(self.tmp)):
             # pytest's /tmp/pytest-of-root is 0700: use a fresh dir in
             # /tmp (1777), removed at close().
             self._own_dir = tempfile.mkdtemp(prefix="inetkit-it-",
@@ -358,6 +362,36 @@ def inetkit_bin():
     return b
 
 
+def _services(binary):
+    """{name: built?} from `inetkit help`."""
+    r = subprocess.run([binary, "help"], capture_output=True, text=True,
+                       timeout=CMD_TIMEOUT, stdin=subprocess.DEVNULL)
+    out, in_services = {}, False
+    for line in r.stdout.splitlines():
+        if line.startswith("Services"):
+            in_services = True
+        elif in_services and line.startswith("  "):
+            out[line.split()[0]] = "(not built yet)" not in line
+    return out
+
+
+@pytest.fixture(scope="session")
+def services(inetkit_bin):
+    s = _services(inetkit_bin)
+    assert "echo" in s and s["echo"], "echo missing from inetkit help"
+    return s
+
+
+@pytest.fixture(scope="session")
+def unbuilt(services):
+    """A registered service that is not built yet (they get built one by
+    one; the tests about them follow along)."""
+    names = [n for n, built in services.items() if not built]
+    if not names:
+        pytest.skip("every registered service is built")
+    return names[0]
+
+
 @pytest.fixture
 def run_inetkit(inetkit_bin):
     def run(*args, input=None, timeout=CMD_TIMEOUT, cwd=None):
@@ -384,8 +418,16 @@ def start_inetkit(inetkit_bin, tmp_path):
         return s
 
     yield start
+    bad = []
     for s in sites:
         s.close()
+        # Sanitizer builds (make asan) report into the captured stderr.
+        for mark in SANITIZER_MARKS:
+            if mark in s.log():
+                bad.append("%s in %s:\n%s" % (mark, s.stderr_path, s.log()))
+                break
+    if bad:
+        pytest.fail("\n\n".join(bad), pytrace=False)
 
 
 @pytest.fixture

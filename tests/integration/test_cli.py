@@ -42,12 +42,19 @@ def test_help_lists_commands_and_services(run_inetkit):
     r = run_inetkit("help")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("usage: inetkit ")
-    for name in ["up", "check-config", "passwd", "ctl", "version", "echo",
-                 "dns"]:
+    for name in ["up", "check-config", "passwd", "ctl", "version", "help",
+                 "echo", "dns", "dhcp", "ftp", "smtp", "pop3", "imap",
+                 "webmail"]:
         assert re.search(r"^\s+%s\b" % re.escape(name), r.stdout, re.M), \
             "%s missing from help:\n%s" % (name, r.stdout)
-    # dns is registered but not built yet, and help says so.
-    assert re.search(r"^\s+dns\b.*not built yet", r.stdout, re.M)
+    assert not re.search(r"^\s+echo\b.*not built yet", r.stdout, re.M)
+
+
+def test_help_marks_unbuilt_services(run_inetkit, unbuilt):
+    r = run_inetkit("help", unbuilt)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: inetkit %s" % unbuilt)
+    assert "not built yet" in r.stdout
 
 
 def test_dash_dash_help_is_help(run_inetkit):
@@ -89,12 +96,12 @@ def test_bad_option_is_usage_error(run_inetkit):
     assert "usage: inetkit check-config" in r.stderr
 
 
-def test_not_built_service_refuses_to_run(run_inetkit, tmp_path):
+def test_not_built_service_refuses_to_run(run_inetkit, tmp_path, unbuilt):
     conf = tmp_path / "c.conf"
     conf.write_text("[inetkit]\ndata_dir = %s\n" % (tmp_path / "var"))
-    r = run_inetkit("dns", "-c", conf)
+    r = run_inetkit(unbuilt, "-c", conf)
     assert r.returncode == 2
-    assert "not built yet" in r.stderr
+    assert "the %s service is not built yet" % unbuilt in r.stderr
 
 
 def test_passwd_prints_verifiable_yescrypt_line(run_inetkit):

@@ -31,7 +31,7 @@ def test_banner(site):
     assert re.search(r"^\s+echo\s+tcp\s+%s:%d\b" % (re.escape(host), port),
                      out, re.M), out
     assert "try:" in out
-    assert re.search(r"not enabled:.*\bdns \(not built yet", out), out
+    assert re.search(r"not enabled:.*\bdhcp\b", out), out
     assert "kill -TERM %d" % site.pid in out
 
 
@@ -106,31 +106,33 @@ def test_sighup_reloads(start_inetkit):
 
         with s.client() as c:
             assert c.request(line) == (line + "\r\n").encode()
-        # A reload drops no client, and restarts no child.
+        # A reload drops no client, and restarts no child; the new limit
+        # applies to the next line of a session that was already open.
         assert old_c.request("still here") == b"still here\r\n"
+        assert old_c.request(line) == (line + "\r\n").encode()
     assert s.child_pid() == child
 
 
 # A config every section of which parses (so "inetkit ctl" can still read
 # data_dir from it) but that fails the whole-site check: a service that is
 # not built yet is enabled.
-def broken_config(s):
-    s.update(dns={"enabled": "yes"})
+def broken_config(s, unbuilt):
+    s.update(**{unbuilt: {"enabled": "yes"}})
     text = s.config_text()
-    del s.sections["dns"]
+    del s.sections[unbuilt]
     return text
 
 
-def test_sighup_with_broken_config_keeps_old(start_inetkit):
+def test_sighup_with_broken_config_keeps_old(start_inetkit, unbuilt):
     s = start_inetkit(echo={"max_line": "32"})
     child = s.child_pid()
     s.update(echo={"max_line": "64"})
-    s.write_config(broken_config(s))
+    s.write_config(broken_config(s, unbuilt))
     os.kill(s.pid, signal.SIGHUP)
     s.wait_log("reload refused")
-    assert re.search(r"^inetkit error reload refused: %s:\d+: \[dns\] is "
-                     r"enabled but" % re.escape(str(s.conf)), s.log(),
-                     re.M), s.log()
+    want = r"^inetkit error reload refused: %s:\d+: \[%s\] is enabled but" \
+        % (re.escape(str(s.conf)), unbuilt)
+    assert re.search(want, s.log(), re.M), s.log()
     assert "reloaded" not in s.log()
     with s.client() as c:
         assert c.request("ok") == b"ok\r\n"
@@ -157,10 +159,10 @@ def test_ctl_reload(start_inetkit):
         assert c.request("m" * 48) == b"m" * 48 + b"\r\n"
 
 
-def test_ctl_reload_broken_config_is_refused(start_inetkit):
+def test_ctl_reload_broken_config_is_refused(start_inetkit, unbuilt):
     s = start_inetkit(echo={"max_line": "32"})
     s.update(echo={"max_line": "64"})
-    s.write_config(broken_config(s))
+    s.write_config(broken_config(s, unbuilt))
     rc, text = s.ctl("echo", "reload")
     assert rc == 1
     assert text.startswith("error: "), text
@@ -197,6 +199,25 @@ def test_sigterm_closes_open_sessions(site):
     assert not pid_alive(child)
 
 
+def test_stuck_child_is_killed_after_stop_timeout(start_inetkit):
+    s = start_inetkit(inetkit={"stop_timeout": "500ms"})
+    child = s.child_pid()
+    os.kill(child, signal.SIGSTOP)      # cannot act on SIGTERM now
+    try:
+        t0 = time.monotonic()
+        os.kill(s.pid, signal.SIGTERM)
+        rc = s.proc.wait(timeout=5)
+        took = time.monotonic() - t0
+    finally:
+        if pid_alive(child):
+            os.kill(child, signal.SIGCONT)
+    assert rc == 0, s.log()
+    assert took >= 0.5, took
+    assert not pid_alive(child)
+    assert "child did not stop in time, killing service=echo pid=%d" \
+        % child in s.log()
+
+
 def test_sigint_stops_too(site):
     os.kill(site.pid, signal.SIGINT)
     assert site.proc.wait(timeout=5) == 0, site.log()
@@ -222,6 +243,18 @@ def test_listen_address_in_use(start_inetkit):
     assert rc != 0
     assert "cannot listen on 127.0.0.1:%d" % port in s.log(), s.log()
     assert "inetkit is up" not in s.out()
+
+
+def test_second_site_on_the_same_port_fails(start_inetkit):
+    first = start_inetkit()
+    second = start_inetkit(wait=False,
+                           echo={"listen": first.sections["echo"]["listen"]})
+    rc = second.proc.wait(timeout=10)
+    assert rc != 0
+    assert "cannot listen on %s:%d" % first.addr() in second.log(), \
+        second.log()
+    with first.client() as c:
+        assert c.request("unharmed") == b"unharmed\r\n"
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")

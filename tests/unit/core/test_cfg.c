@@ -129,7 +129,8 @@ dump_errs(const struct cfg_errs *e)
 		print_message("  err[%zu] %s\n", i, e->msg[i]);
 }
 
-/* Loads text that must succeed; returns [main]. */
+/* Loads text that must succeed; returns [main]. Errors are freed before
+ * any assertion, so a failing test does not also leak. */
 static const struct main_conf *
 load_ok(const char *text, struct cfg **c)
 {
@@ -137,11 +138,12 @@ load_ok(const char *text, struct cfg **c)
 
 	int rc = load(text, c, &e);
 	if (rc != 0) {
-		print_message("unexpected failure %d for:\n%s\n", rc, text);
+		print_message("unexpected failure %d for:\n%.300s\n", rc,
+		    text);
 		dump_errs(&e);
 	}
-	assert_int_equal(rc, 0);
 	cfg_errs_clear(&e);
+	assert_int_equal(rc, 0);
 	const struct main_conf *m = cfg_get(*c, "main");
 	assert_non_null(m);
 	return m;
@@ -156,21 +158,22 @@ load_one_err(const char *text, const char *prefix, const char *needle)
 	struct cfg_errs e;
 
 	int rc = load(text, &c, &e);
-	if (e.n != 1) {
-		print_message("want one error for:\n%s\n", text);
+	bool is_one = e.n == 1;
+	bool has_prefix = is_one &&
+	    strncmp(e.msg[0], prefix, strlen(prefix)) == 0;
+	bool has_needle = is_one &&
+	    (needle == NULL || strstr(e.msg[0], needle) != NULL);
+	if (!is_one || !has_prefix || !has_needle) {
+		print_message("want one error '%s...%s' for:\n%.300s\n",
+		    prefix, needle != NULL ? needle : "", text);
 		dump_errs(&e);
 	}
-	assert_int_equal(rc, -IK_ECONFIG);
-	assert_int_equal(e.n, 1);
-	if (strncmp(e.msg[0], prefix, strlen(prefix)) != 0)
-		print_message("got '%s', want prefix '%s'\n", e.msg[0], prefix);
-	assert_true(strncmp(e.msg[0], prefix, strlen(prefix)) == 0);
-	if (needle != NULL && strstr(e.msg[0], needle) == NULL)
-		print_message("got '%s', want '%s' in it\n", e.msg[0], needle);
-	if (needle != NULL)
-		assert_non_null(strstr(e.msg[0], needle));
 	cfg_errs_clear(&e);
-	assert_null(c);
+	cfg_free(&c);
+	assert_int_equal(rc, -IK_ECONFIG);
+	assert_true(is_one);
+	assert_true(has_prefix);
+	assert_true(has_needle);
 }
 
 static const char *
@@ -665,14 +668,17 @@ test_comment_before_equals_each_reported(void **state)
 	struct cfg_errs e;
 	(void)state;
 
-	assert_int_equal(load("[main]\ncount ;x = 1\nflag ;y = yes\n", &c, &e),
-	    -IK_ECONFIG);
-	if (e.n != 2)
+	int rc = load("[main]\ncount ;x = 1\nflag ;y = yes\n", &c, &e);
+	bool ok = e.n == 2 &&
+	    strncmp(e.msg[0], FILE_NAME ":2: ", 9) == 0 &&
+	    strncmp(e.msg[1], FILE_NAME ":3: ", 9) == 0;
+	if (!ok)
 		dump_errs(&e);
-	assert_int_equal(e.n, 2);
-	assert_true(strncmp(e.msg[0], FILE_NAME ":2: ", 9) == 0);
-	assert_true(strncmp(e.msg[1], FILE_NAME ":3: ", 9) == 0);
+	size_t n = e.n;
 	cfg_errs_clear(&e);
+	assert_int_equal(rc, -IK_ECONFIG);
+	assert_int_equal(n, 2);
+	assert_true(ok);
 }
 
 static void
@@ -767,10 +773,15 @@ test_long_lines(void **state)
 
 	/* 4096 bytes: the longest line allowed */
 	char *t = long_line(4096);
-	const struct main_conf *m = load_ok(t, &c);
+	struct cfg_errs e;
+	int rc = load(t, &c, &e);
+	free(t);
+	dump_errs(&e);
+	cfg_errs_clear(&e);
+	assert_int_equal(rc, 0);
+	const struct main_conf *m = cfg_get(c, "main");
 	assert_int_equal(strlen(m->dir), 4096 - 6);
 	cfg_free(&c);
-	free(t);
 
 	t = long_line(4097);
 	load_one_err(t, FILE_NAME ":2: ", "longer");
@@ -780,14 +791,17 @@ test_long_lines(void **state)
 	t = long_line(100000);
 	char *t2;
 	assert_true(asprintf(&t2, "%sbogus = 1\n", t) > 0);
-	struct cfg_errs e;
-	assert_int_equal(load(t2, &c, &e), -IK_ECONFIG);
-	assert_int_equal(e.n, 2);
-	assert_true(strncmp(e.msg[0], FILE_NAME ":2: ", 9) == 0);
-	assert_true(strncmp(e.msg[1], FILE_NAME ":3: ", 9) == 0);
-	cfg_errs_clear(&e);
+	rc = load(t2, &c, &e);
 	free(t2);
 	free(t);
+	bool ok = e.n == 2 &&
+	    strncmp(e.msg[0], FILE_NAME ":2: ", 9) == 0 &&
+	    strncmp(e.msg[1], FILE_NAME ":3: ", 9) == 0;
+	if (!ok)
+		dump_errs(&e);
+	cfg_errs_clear(&e);
+	assert_int_equal(rc, -IK_ECONFIG);
+	assert_true(ok);
 }
 
 static void
@@ -1072,12 +1086,18 @@ test_load_twice_equal(void **state)
 	ini_max_line = 16;
 	ini_initial_alloc = 16;
 	int r2 = load(text, &c2, &e2);
-	assert_int_equal(r1, r2);
-	assert_int_equal(e1.n, e2.n);
-	for (size_t i = 0; i < e1.n; i++)
-		assert_string_equal(e1.msg[i], e2.msg[i]);
+	bool same = r1 == r2 && e1.n == e2.n;
+	for (size_t i = 0; same && i < e1.n; i++)
+		same = strcmp(e1.msg[i], e2.msg[i]) == 0;
+	if (!same) {
+		dump_errs(&e1);
+		dump_errs(&e2);
+	}
 	cfg_errs_clear(&e1);
 	cfg_errs_clear(&e2);
+	cfg_free(&c1);
+	cfg_free(&c2);
+	assert_true(same);
 
 	/* and a good text, field by field */
 	static const char good[] =

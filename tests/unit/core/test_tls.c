@@ -278,6 +278,7 @@ test_server_ctx_mismatch(void **state)
 	assert_int_equal(tls_dev_cert_ensure(b.path, c2, k2, sizeof(c2)), 0);
 	assert_null(tls_server_ctx_new(c1, k2, err, sizeof(err)));
 	assert_non_null(strstr(err, "does not match"));
+	assert_non_null(strstr(err, c1));
 	assert_non_null(strstr(err, k2));
 	/* A tiny buffer is fine: cut, terminated. */
 	char small[8];
