@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 #define RETEXT_MAX	60000
 
 struct again {
-	const struct dns_rr	*rr;	/* the record re-read must equal */
+	const struct dns_rr	*rr;	/* what the re-read must equal */
 	int			 n;
 };
 

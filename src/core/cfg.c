@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -188,6 +189,14 @@ has_range(const struct cfg_key *k)
 	return k->min != 0 || k->max != 0;
 }
 
+/* Sizes and durations: below min, or above max when max is set. */
+static bool
+out_of_range(const struct cfg_key *k, uint64_t u)
+{
+	return (k->min > 0 && u < (uint64_t)k->min) ||
+	    (k->max > 0 && u > (uint64_t)k->max);
+}
+
 /* Splits `val` on spaces and commas and calls `one` per word. */
 static int
 each_word(const char *val, int (*one)(const char *w, void *dst, int arg),
@@ -296,9 +305,10 @@ value_set(const struct cfg_key *k, void *obj, const char *val,
 			snprintf(why, whycap, "expected an integer");
 			return -IK_EPARSE;
 		}
-		if (has_range(k) && (v < k->min || v > k->max)) {
-			snprintf(why, whycap, "must be %lld..%lld",
-			    (long long)k->min, (long long)k->max);
+		long long lo = has_range(k) ? k->min : INT_MIN;
+		long long hi = k->max != 0 ? k->max : INT_MAX;
+		if (v < lo || v > hi) {
+			snprintf(why, whycap, "must be %lld..%lld", lo, hi);
 			return -IK_ELIMIT;
 		}
 		*(int *)f = (int)v;
@@ -310,8 +320,7 @@ value_set(const struct cfg_key *k, void *obj, const char *val,
 			    "expected a size like 512, 64K, 64M or 2G");
 			return err;
 		}
-		if (has_range(k) && (u < (uint64_t)k->min ||
-		    u > (uint64_t)k->max)) {
+		if (out_of_range(k, u)) {
 			snprintf(why, whycap, "must be %lld..%lld bytes",
 			    (long long)k->min, (long long)k->max);
 			return -IK_ELIMIT;
@@ -324,8 +333,7 @@ value_set(const struct cfg_key *k, void *obj, const char *val,
 			    "expected a duration like 250ms, 30s, 5m, 2h or 7d");
 			return err;
 		}
-		if (has_range(k) && (u < (uint64_t)k->min ||
-		    u > (uint64_t)k->max)) {
+		if (out_of_range(k, u)) {
 			snprintf(why, whycap, "must be %lldms..%lldms",
 			    (long long)k->min, (long long)k->max);
 			return -IK_ELIMIT;
@@ -445,8 +453,9 @@ trim(char **s, char **e)
 		(*e)--;
 }
 
-/* A "[kind NAME]" header at line ld->line: starts a new item. */
-static void
+/* A "[kind NAME]" header at line ld->line: starts a new item. Returns
+ * false when the header itself is malformed (reported). */
+static bool
 section_start(struct loader *ld, char *s, char *e)
 {
 	char kind[64], name[256];
@@ -458,7 +467,7 @@ section_start(struct loader *ld, char *s, char *e)
 		cfg_errf(ld->errs, ld->file, ld->line,
 		    "section header without ']'");
 		ld->cur = item_add(ld, NULL, NULL, ld->line);
-		return;
+		return false;
 	}
 	s++;
 	e = rb;
@@ -472,7 +481,7 @@ section_start(struct loader *ld, char *s, char *e)
 	    (size_t)(ne - ns) >= sizeof(name)) {
 		cfg_errf(ld->errs, ld->file, ld->line, "bad section header");
 		ld->cur = item_add(ld, NULL, NULL, ld->line);
-		return;
+		return false;
 	}
 	memcpy(kind, s, kn);
 	kind[kn] = '\0';
@@ -484,7 +493,7 @@ section_start(struct loader *ld, char *s, char *e)
 		cfg_errf(ld->errs, ld->file, ld->line,
 		    "unknown section [%s]", kind);
 		ld->cur = item_add(ld, NULL, NULL, ld->line);
-		return;
+		return true;
 	}
 	bool is_named = (sec->flags & CFG_SEC_NAMED) != 0;
 	if (is_named && name[0] == '\0') {
@@ -510,6 +519,7 @@ section_start(struct loader *ld, char *s, char *e)
 		sec = NULL;
 	}
 	ld->cur = item_add(ld, sec, is_named && sec ? name : NULL, ld->line);
+	return true;
 }
 
 /* The inih reader: returns the next line, checked, or "\n" in place of a
@@ -542,14 +552,27 @@ reader(char *str, int num, void *stream)
 	memcpy(str, line, n);
 	str[n] = '\0';
 	char *s = str, *e = str + n;
+	/* A UTF-8 byte order mark before the first line (inih skips it too,
+	 * but only after this check would have seen it). */
+	if (ld->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
 	trim(&s, &e);
 	if (s == e || *s == ';' || *s == '#')
 		return str;
 	if (*s == '[') {
-		section_start(ld, s, e);
+		/* A bad header is reported here; inih must not see it. */
+		if (!section_start(ld, s, e))
+			str[0] = '\n', str[1] = '\0';
 		return str;
 	}
-	if (memchr(s, '=', (size_t)(e - s)) == NULL || *s == '=') {
+	/* What inih will see: the text before an inline comment (a ';'
+	 * after whitespace), which must hold "key =". */
+	char *eq = memchr(s, '=', (size_t)(e - s));
+	char *cut = s;
+	while ((cut = memchr(cut, ';', (size_t)(e - cut))) != NULL &&
+	    !isspace((unsigned char)cut[-1]))
+		cut++;
+	if (eq == NULL || eq == s || (cut != NULL && cut < eq)) {
 		cfg_errf(ld->errs, ld->file, ld->line,
 		    "expected 'key = value' or '[section]'");
 		str[0] = '\n';
@@ -614,6 +637,7 @@ item_finish(struct loader *ld, struct item_state *is)
 		    is->it.name);
 	else
 		snprintf(label, sizeof(label), "[%s]", sec->name);
+	bool is_missing = false;
 	for (size_t i = 0; sec->keys[i].name != NULL; i++) {
 		const struct cfg_key *k = &sec->keys[i];
 		if (is->set_line[i] != 0)
@@ -621,6 +645,7 @@ item_finish(struct loader *ld, struct item_state *is)
 		if (k->def == NULL) {
 			cfg_errf(ld->errs, ld->file, is->it.line,
 			    "%s needs '%s'", label, k->name);
+			is_missing = true;
 			continue;
 		}
 		int err = value_set(k, is->it.obj, k->def, why, sizeof(why));
@@ -631,7 +656,8 @@ item_finish(struct loader *ld, struct item_state *is)
 			    "%s: default of '%s' is invalid: %s", label,
 			    k->name, why);
 	}
-	if (sec->check != NULL)
+	/* A check may rely on required keys being there. */
+	if (sec->check != NULL && !is_missing)
 		sec->check(is->it.obj, is->it.name, ld->errs, ld->file,
 		    is->it.line);
 }
@@ -676,9 +702,15 @@ cfg_load_string(const char *text, const char *name,
 	ld.end = text + strlen(text);
 	/* inih's switches are process-wide; these are the only ones we use. */
 	ini_allow_multiline = false;
+	ini_allow_bom = true;
+	ini_allow_inline_comments = true;
+	ini_allow_no_value = false;
+	ini_stop_on_first_error = false;
 	ini_use_stack = false;
 	ini_allow_realloc = false;
+	/* Debian's inih sizes its heap line buffer by ini_initial_alloc. */
 	ini_max_line = CFG_LINE_MAX + 3;
+	ini_initial_alloc = CFG_LINE_MAX + 3;
 	int r = ini_parse_stream(reader, &ld, handler, &ld);
 	if (r == -2)
 		ld.is_oom = true;
@@ -793,7 +825,7 @@ out:
 void
 cfg_free(struct cfg **cp)
 {
-	struct cfg *c = *cp;
+	struct cfg *c = cp != NULL ? *cp : NULL;
 
 	if (c == NULL)
 		return;

@@ -43,7 +43,10 @@ struct cfg_key {
 
 /* A section kind: "[dns]" (once) or "[zone NAME]" (CFG_SEC_NAMED, repeats,
  * each NAME once). `check` (optional) validates across keys after all
- * keys are set; it reports through cfg_errf() and returns < 0 on error. */
+ * keys are set (it is skipped when a required key is missing); it reports
+ * through cfg_errf() and returns < 0 on error. Ranges: min is a lower
+ * bound when min or max is nonzero, max an upper bound when nonzero;
+ * ints always fit int. */
 struct cfg_errs;
 struct cfg_section {
 	const char		*name;

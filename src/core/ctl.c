@@ -170,7 +170,7 @@ ctl_server_new(struct event_base *base, const char *path,
 	if (unlink(path) < 0 && errno != ENOENT)
 		goto fail_errno;
 	/* Created 0600 from the start: no window where others can connect. */
-	mode_t old = umask(077);
+	mode_t old = umask(0177);
 	int r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (r < 0 || listen(fd, 16) < 0)
@@ -259,9 +259,12 @@ ctl_call(const char *path, const char *line, FILE *out, int timeout_ms)
 	const char *p = line;
 	char nl = '\n';
 	/* The command is small: it fits the socket buffer at once. */
-	if (send(fd, p, len, MSG_NOSIGNAL) != (ssize_t)len ||
-	    send(fd, &nl, 1, MSG_NOSIGNAL) != 1) {
-		ret = -errno;
+	ssize_t w1 = send(fd, p, len, MSG_NOSIGNAL);
+	ssize_t w2 = w1 == (ssize_t)len ? send(fd, &nl, 1, MSG_NOSIGNAL) : -1;
+	if (w1 != (ssize_t)len || w2 != 1) {
+		ret = w1 < 0 || w2 < 0 ? -errno : -EIO;
+		if (ret == 0)
+			ret = -EIO;
 		goto out;
 	}
 	for (;;) {

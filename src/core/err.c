@@ -1,6 +1,7 @@
 /* core/err.c - names for inetkit's error codes and errno. */
 #include "core/err.h"
 
+#include <limits.h>
 #include <string.h>
 
 const char *
@@ -15,6 +16,8 @@ ik_strerror(int err)
 		[IK_ENOTFOUND - IK_EBASE] = "not found",
 	};
 
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	if (err > IK_EBASE && err < IK_EMAX)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -41,7 +42,7 @@ log_level_parse(const char *s, enum log_level *out)
 {
 	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
 	    i++) {
-		if (strcmp(s, level_names[i]) == 0) {
+		if (strcasecmp(s, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return 0;
 		}
@@ -114,7 +115,7 @@ const char *
 log_esc(const char *s, size_t len, char *buf, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t o = 0, need = 0;
 
 	if (cap < 8) {
 		if (cap > 0)
@@ -123,15 +124,16 @@ log_esc(const char *s, size_t len, char *buf, size_t cap)
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		need += c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? 1 : 4;
+	}
+	/* Room for "..." is kept only when the whole text cannot fit. */
+	size_t room = need <= cap - 1 ? cap - 1 : cap - 4;
+	size_t i;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 		bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-		size_t need = plain ? 1 : 4;
-
-		/* Keep room for "..." and the NUL. */
-		if (o + need > cap - 4) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
+		if (o + (plain ? 1 : 4) > room)
 			break;
-		}
 		if (plain) {
 			buf[o++] = (char)c;
 		} else {
@@ -140,6 +142,10 @@ log_esc(const char *s, size_t len, char *buf, size_t cap)
 			buf[o++] = hex[c >> 4];
 			buf[o++] = hex[c & 0xf];
 		}
+	}
+	if (i < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
 	}
 	buf[o] = '\0';
 	return buf;

@@ -237,6 +237,18 @@ net_cidr_parse(const char *s, struct net_cidr *out)
 			return -IK_EPARSE;
 		out->prefix = (unsigned)p;
 	}
+	/* "::ffff:10.0.0.0/104" is an IPv4 prefix written as IPv6; peers
+	 * are compared as IPv4, so store it as one. */
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	if (out->family == AF_INET6 && out->prefix >= 96 &&
+	    memcmp(out->addr, mapped, sizeof(mapped)) == 0) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, 12);
+		out->family = AF_INET;
+		out->prefix -= 96;
+		maxp = 32;
+	}
 	/* Host bits below the prefix usually mean a typo: refuse them. */
 	for (unsigned bit = out->prefix; bit < maxp; bit++) {
 		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
@@ -290,7 +302,10 @@ listen_socket(const struct net_addr *a, int type, unsigned flags)
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	/* On UDP, SO_REUSEADDR alone lets a second socket bind the same
+	 * port: only TCP gets it (to rebind over TIME_WAIT). */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &one, sizeof(one)) < 0)
 		goto fail;
 	if ((flags & NET_REUSEPORT) && setsockopt(fd, SOL_SOCKET,
 	    SO_REUSEPORT, &one, sizeof(one)) < 0)

@@ -1,6 +1,6 @@
 /* core/net.h - IPv4/IPv6 addresses with ports, CIDR prefixes and
  * listening sockets. Parsing and formatting are pure; net_listen_* make
- * sockets (SO_REUSEPORT, non-blocking, close-on-exec). */
+ * non-blocking, close-on-exec sockets (SO_REUSEPORT on request). */
 #ifndef IK_CORE_NET_H
 #define IK_CORE_NET_H
 

@@ -278,6 +278,14 @@ print_banner(const struct super *sup)
 		const struct child *k = &sup->kids[i];
 		for (size_t j = 0; j < k->n_socks; j++) {
 			const struct svc_sock *s = &k->socks[j];
+			/* Per-thread sockets on one address show once. */
+			size_t same = 1;
+			while (j + same < k->n_socks &&
+			    k->socks[j + same].spec == s->spec &&
+			    net_addr_same_ip(&k->socks[j + same].addr,
+			    &s->addr) && net_addr_port(&k->socks[j +
+			    same].addr) == net_addr_port(&s->addr))
+				same++;
 			printf("  %-8s %s %-22s", k->def->name,
 			    s->spec->socktype == SOCK_DGRAM ? "udp" : "tcp",
 			    net_addr_format(&s->addr, true, addr,
@@ -291,6 +299,7 @@ print_banner(const struct super *sup)
 				print_hint(k->def->try_hint, host, port);
 			}
 			printf("\n");
+			j += same - 1;
 		}
 	}
 	printf("  not enabled:");

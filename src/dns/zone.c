@@ -27,19 +27,23 @@
  * 3.2.1, though its longest text form is longer). */
 #define ZONE_RECORD_MAX	65536	/* bytes of token text per record */
 #define ZONE_TOKENS_MAX	32768	/* tokens per record */
-#define ZONE_FILE_MAX	((size_t)1 << 31)	/* keeps line numbers in int */
+#define ZONE_FILE_MAX	((size_t)1 << 31)	/* line numbers fit an int */
 #define ZONE_TTL_MAX	0x7fffffffu	/* RFC 2181 8 */
-#define ZONE_SHOW_MAX	48	/* bytes of a token quoted in a message */
+#define ZONE_SHOW_MAX	48	/* bytes of a token in a message */
+/* $INCLUDEs per parse: a file that includes another k times, which does
+ * the same, ... would otherwise read k^8 files within the depth limit. */
+#define ZONE_INCLUDES_MAX	4096
 
 /* State shared by a file and all it includes. */
 struct zp {
 	const struct zone_parse	*p;
-	struct arena		*arena;	/* per record; reset after each */
-	struct dns_tok		*tok;	/* the current record's tokens */
+	struct arena		*arena;	/* reset after each record */
+	struct dns_tok		*tok;	/* this record's tokens */
 	size_t			 tok_cap;
 	size_t			 n_errs;
-	size_t			 n_rr;	/* records the callback took */
-	int			 rc;	/* fatal: the callback's, -ENOMEM */
+	size_t			 n_rr;	/* records add() took */
+	size_t			 n_includes;
+	int			 rc;	/* fatal: add()'s, -ENOMEM */
 	bool			 stop;
 	bool			 has_ttl_dollar, has_ttl_prev;
 	uint32_t		 ttl_dollar, ttl_prev;
@@ -47,25 +51,26 @@ struct zp {
 
 /* One file being read; $INCLUDE puts the next one on the C stack, so the
  * origin and the current owner come back after it (RFC 1035 5.1: an
- * included file's $ORIGIN does not change the includer's). */
+ * included file's $ORIGIN does not change the includer's). $TTL and the
+ * previous TTL live in struct zp: they carry on across files. */
 struct zfile {
 	const char		*name;	/* in messages */
-	const char		*dir;	/* base of $INCLUDE; NULL: refused */
+	const char		*dir;	/* $INCLUDE base; NULL: none */
 	unsigned		 depth;	/* 0 for the top file */
 	const char		*p, *end;
 	int			 line;
 	bool			 has_origin, has_owner;
 	struct dns_name		 origin;
-	struct dns_name		 owner;	/* the last one, for blank owners */
+	struct dns_name		 owner;	/* the last, for blank owners */
 };
 
 /* One logical record as the lexer cut it. */
 struct rec {
 	size_t		 n_tok;
-	size_t		 bytes;		/* token text, against the cap */
+	size_t		 bytes;		/* token text, for the cap */
 	int		 line;		/* of its first token */
 	bool		 blank_owner;	/* began with a space or tab */
-	bool		 bad;		/* the lexer reported an error */
+	bool		 bad;		/* the lexer found an error */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -275,7 +280,7 @@ dns_ttl_from_text(const char *s, size_t len, uint32_t *out)
 
 		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 			n = n * 10 + (uint64_t)(s[i] - '0');
-			if (n > ZONE_TTL_MAX)	/* saturate: still a number */
+			if (n > ZONE_TTL_MAX)	/* saturate */
 				n = (uint64_t)ZONE_TTL_MAX + 1;
 		}
 		if (i == start)
@@ -671,6 +676,13 @@ dir_include(struct zp *z, struct zfile *f, const struct rec *r)
 		    ZONE_INCLUDE_DEPTH);
 		return;
 	}
+	if (++z->n_includes > ZONE_INCLUDES_MAX) {
+		zerr(z, f, r->line, "more than %d $INCLUDEs",
+		    ZONE_INCLUDES_MAX);
+		z->rc = -IK_ELIMIT;
+		z->stop = true;
+		return;
+	}
 	if ((rel = unescape_path(&z->tok[1], &rc)) == NULL) {
 		if (rc == -ENOMEM) {
 			z->rc = rc;
@@ -723,7 +735,8 @@ out:
 struct directive {
 	const char	*name;
 	size_t		 min_args, max_args;
-	void		(*fn)(struct zp *, struct zfile *, const struct rec *);
+	void		(*fn)(struct zp *, struct zfile *,
+			    const struct rec *);
 };
 
 static const struct directive directives[] = {

@@ -219,6 +219,8 @@ build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out)
 			uint16_t cnt = 0;
 			for (; b < j && z->recs[b].type == z->recs[a].type;
 			    b++) {
+				if (z->recs[b].ttl < ttl)
+					ttl = z->recs[b].ttl;
 				/* Sorted, so duplicates are neighbours. */
 				if (b > a && z->recs[b].rdlen ==
 				    z->recs[b - 1].rdlen && memcmp(
@@ -226,8 +228,6 @@ build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out)
 				    z->recs[b].rdlen) == 0)
 					continue;
 				len += 2u + z->recs[b].rdlen;
-				if (z->recs[b].ttl < ttl)
-					ttl = z->recs[b].ttl;
 				if (cnt == UINT16_MAX)
 					return -IK_ELIMIT;
 				cnt++;

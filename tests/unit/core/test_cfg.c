@@ -42,6 +42,7 @@ struct main_conf {
 	struct net_cidrs	 allow;
 	struct cfg_portrange	 ports;
 	enum log_level		 level;
+	int			 plain;		/* CFG_INT without a range */
 };
 
 #define M(f)	offsetof(struct main_conf, f)
@@ -61,6 +62,7 @@ static const struct cfg_key main_keys[] = {
 	{ "allow", CFG_CIDRS, M(allow), "127.0.0.0/8 ::1", 0, 0, NULL },
 	{ "ports", CFG_PORTRANGE, M(ports), "50000-50100", 0, 0, NULL },
 	{ "level", CFG_LEVEL, M(level), "info", 0, 0, NULL },
+	{ "plain", CFG_INT, M(plain), "0", 0, 0, NULL },
 	{ 0 },
 };
 
@@ -325,6 +327,29 @@ test_int_range(void **state)
 		cfg_free(&c);
 		free(t);
 	}
+	/* without a range: the whole of int */
+	struct cfg *c = NULL;
+	assert_int_equal(load_ok("[main]\nplain = 2147483647\n", &c)->plain,
+	    2147483647);
+	cfg_free(&c);
+	assert_int_equal(load_ok("[main]\nplain = -2147483648\n", &c)->plain,
+	    -2147483647 - 1);
+	cfg_free(&c);
+}
+
+/* A key without a range must still refuse what an int cannot hold,
+ * rather than wrap (4294967297 would load as 1). */
+static void
+test_int_without_range_overflow(void **state)
+{
+	(void)state;
+
+	load_one_err("[main]\nplain = 4294967297\n", FILE_NAME ":2: ",
+	    "plain");
+	load_one_err("[main]\nplain = 2147483648\n", FILE_NAME ":2: ",
+	    "plain");
+	load_one_err("[main]\nplain = -2147483649\n", FILE_NAME ":2: ",
+	    "plain");
 }
 
 static void
@@ -1048,6 +1073,7 @@ main_equal(const struct main_conf *a, const struct main_conf *b)
 	assert_int_equal(a->ports.lo, b->ports.lo);
 	assert_int_equal(a->ports.hi, b->ports.hi);
 	assert_int_equal(a->level, b->level);
+	assert_int_equal(a->plain, b->plain);
 }
 
 /* Puts inih's switches back to the library's defaults. */
@@ -1129,6 +1155,7 @@ main(void)
 		cmocka_unit_test(test_defaults_zone),
 		cmocka_unit_test(test_bool_spellings),
 		cmocka_unit_test(test_int_range),
+		cmocka_unit_test(test_int_without_range_overflow),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_str_and_path),

@@ -30,7 +30,7 @@
 struct got {
 	char		*rr[GOT_MAX];
 	size_t		 n;
-	int		 fail_at;	/* refuse record number N (1-based) */
+	int		 fail_at;	/* refuse the Nth record (1-based) */
 	struct cfg_errs	 errs;
 };
 
@@ -323,7 +323,7 @@ test_origin_changes(void **state)
 	assert_int_equal(parse_text(
 	    "$TTL 60\n"
 	    "a A 192.0.2.1\n"
-	    "$ORIGIN sub\n"			/* relative: sub.example.test. */
+	    "$ORIGIN sub\n"			/* sub.example.test. */
 	    "b CNAME a\n"
 	    "@ MX 5 b\n"
 	    "$ORIGIN deeper.sub.example.test.\n"	/* absolute */
@@ -514,9 +514,9 @@ test_lexer_corners(void **state)
 
 	assert_int_equal(parse_text(
 	    "$TTL 60\n"
-	    "a\\ b TXT \"x\"\n"			/* escaped blank in the owner */
+	    "a\\ b TXT \"x\"\n"			/* escaped blank */
 	    "c\\.d TXT a\\;b\n"			/* \; does not comment */
-	    "e TXT \"( ; )\"\n"			/* specials inside quotes */
+	    "e TXT \"( ; )\"\n"			/* specials quoted */
 	    "f TXT (\"one\"\n"
 	    "\n"				/* blank line inside ( ) */
 	    "  ; comment inside\n"
@@ -841,6 +841,33 @@ test_include_depth(void **state)
 	tmp_clear(&t);
 }
 
+/* Breadth is capped too: a few files could otherwise fan out to k^8. */
+static void
+test_include_count(void **state)
+{
+	size_t n = 4097, o = 0;
+	char *text = malloc(n * 24 + 16);
+	struct tmp t;
+	struct got g = { 0 };
+	(void)state;
+
+	assert_non_null(text);
+	tmp_init(&t);
+	tmp_put(&t, "e.inc", "; nothing\n");
+	o += (size_t)sprintf(text, "$TTL 60\n");
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(text + o, "$INCLUDE e.inc\n");
+	const char *top = tmp_put(&t, "top.zone", text);
+	free(text);
+	assert_int_equal(parse_file(top, "example.test.", false, &g),
+	    -IK_ELIMIT);
+	assert_int_equal(g.errs.n, 1);
+	assert_non_null(strstr(g.errs.msg[0],
+	    "top.zone:4098: more than 4096 $INCLUDEs"));
+	got_clear(&g);
+	tmp_clear(&t);
+}
+
 static void
 test_include_beneath(void **state)
 {
@@ -1029,6 +1056,7 @@ main(void)
 		cmocka_unit_test(test_record_limits),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_include_depth),
+		cmocka_unit_test(test_include_count),
 		cmocka_unit_test(test_include_beneath),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_empty_input),
