@@ -24,7 +24,8 @@ struct dns_name {
 
 /* Reads a possibly compressed name at *off in msg[0..len). Pointers must
  * point backwards, before the start of the name being read (so no loops
- * and no forward references); label types 01/10 are refused. On success
+ * and no forward references), and not into the 12-byte header; label
+ * types 01/10 are refused. On success
  * *off moves past the name as it sits in the message. Returns 0,
  * -IK_ETRUNC or -IK_EPARSE. */
 int dns_name_parse(const uint8_t *msg, size_t len, size_t *off,

@@ -319,6 +319,27 @@ below_cut(const struct zone *z, const struct znode *n)
 	return false;
 }
 
+/* True if an ancestor of `n` (the apex included) owns a DNAME. */
+static bool
+below_dname(const struct zone *z, const struct znode *n)
+{
+	const uint8_t *w = n->owner;
+	size_t len = n->owner_len;
+	uint8_t labels = n->n_labels;
+
+	while (labels > z->apex.n_labels) {
+		size_t skip = parent_off(w);
+		w += skip;
+		len -= skip;
+		labels--;
+		const struct znode *p = node_lookup(z, w, len,
+		    wire_hash(w, len));
+		if (p != NULL && znode_rrset(p, DNS_T_DNAME) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static void
 node_text(const struct znode *n, char *buf, size_t cap)
 {
@@ -359,7 +380,8 @@ zone_finish(struct zone *z, struct cfg_errs *errs, const char *file)
 	size_t n_nodes = 0;
 	int bad = 0, err;
 
-	qsort(z->recs, z->n_recs, sizeof(*z->recs), rec_cmp);
+	if (z->n_recs > 0)
+		qsort(z->recs, z->n_recs, sizeof(*z->recs), rec_cmp);
 	if ((err = build_nodes(z, &nodes, &n_nodes)) < 0)
 		goto out;
 	/* Buckets for the nodes and about as many empty non-terminals. */
@@ -395,9 +417,17 @@ zone_finish(struct zone *z, struct cfg_errs *errs, const char *file)
 			nodes[i].flags |= ZNODE_DELEG;
 		check_node(z, &nodes[i], errs, file, &bad);
 	}
-	for (size_t i = 0; i < n_nodes; i++)
+	for (size_t i = 0; i < n_nodes; i++) {
 		if (below_cut(z, &nodes[i]))
 			nodes[i].flags |= ZNODE_GLUE;
+		else if (below_dname(z, &nodes[i])) {
+			char name[DNS_NAME_TEXT_MAX];
+			node_text(&nodes[i], name, sizeof(name));
+			cfg_errf(errs, file, 0, "%s lies below a DNAME and "
+			    "could never be answered (RFC 6672 2.4)", name);
+			bad++;
+		}
+	}
 	if (soa != NULL && soa->n == 1) {
 		/* SOA RDATA ends with serial refresh retry expire minimum. */
 		const uint8_t *p = soa->data + 2 + (soa->len - 2) - 20;

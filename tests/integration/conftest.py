@@ -255,7 +255,13 @@ class Site:
         if self.proc.poll() is not None:
             pytest.fail("inetkit exited with %s before it was ready; "
                         "stderr:\n%s" % (self.proc.returncode, self.log()))
-        if not self.ctl_path(service).exists():
+        # The control socket must accept, not merely exist: its file
+        # appears at bind(), a moment before listen().
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as u:
+                u.settimeout(1)
+                u.connect(str(self.ctl_path(service)))
+        except OSError:
             return False
         try:
             with socket.create_connection(self.addr(service), timeout=1):
@@ -264,6 +270,8 @@ class Site:
             return False
 
     def wait_ready(self, service="echo", timeout=START_TIMEOUT):
+        """Ready: DATA_DIR/run/SERVICE.sock accepts a connection and so
+        does the service's first TCP listener."""
         wait_for(lambda: self._ready(service), timeout,
                  "%s to be ready (log:\n%s)" % (service, self.log()))
         return self

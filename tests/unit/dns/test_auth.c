@@ -1103,7 +1103,7 @@ struct xfr_got {
 	uint8_t		*msg[XFR_MSGS_MAX];
 	size_t		 len[XFR_MSGS_MAX];
 	size_t		 n;
-	size_t		 fail_at;	/* return -EIO for message N (1-based) */
+	size_t		 fail_at;	/* -EIO for message N (1-based) */
 };
 
 static int

@@ -196,7 +196,8 @@ test_text_round_trips(void **state)
 		{ DNS_T_DNAME, "example.net.", "example.net." },
 		{ DNS_T_NAPTR, "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp",
 		    "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.test." },
-		{ DNS_T_DS, "60485 5 1 2bb183af5f22588179a53b0a 98631fad1a292118",
+		{ DNS_T_DS, "60485 5 1 2bb183af5f22588179a53b0a "
+		    "98631fad1a292118",
 		    "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118" },
 		{ DNS_T_SSHFP, "2 1 123456789abcdef67890123456789abcdef67890",
 		    "2 1 123456789ABCDEF67890123456789ABCDEF67890" },
