@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cfg.h"
 #include "core/net.h"
 #include "dns/cache.h"
 #include "dns/wire.h"
@@ -65,6 +66,7 @@ struct rslv_env {
 
 enum rslv_step {
 	RSLV_SEND,	/* send act.query to act.server, wait act.timeout_ms */
+	RSLV_WAIT,	/* that response was not ours: keep waiting */
 	RSLV_CHILD,	/* resolve act.child_name/act.child_type, then call
 			 * rslv_child_done */
 	RSLV_DONE,	/* finished: the result is in the query */
@@ -134,7 +136,8 @@ struct rslv_query {
 	void			*trace_arg;
 };
 
-/* Starts resolving (qname, qtype). */
+/* Starts resolving (qname, qtype). Times (`now`, deadlines) are in ms
+ * of a monotonic clock; the cache is given now / 1000. */
 void rslv_init(struct rslv_query *q, const struct rslv_env *env,
     struct arena *a, const struct dns_name *qname, uint16_t qtype,
     unsigned depth, unsigned *n_sent, uint64_t now);
@@ -158,10 +161,11 @@ void rslv_child_done(struct rslv_query *q, uint64_t now,
 size_t rslv_reply(const struct rslv_query *q, const struct dns_msg *req,
     size_t udp_max, uint16_t our_udp, uint8_t *out, size_t cap);
 
-/* Answers `req` from the cache alone: 1 with the reply in out (*len),
- * 0 on a miss. Thread-safe (the cache is). */
+/* Answers `req` from the cache alone (`now_s` in the cache's seconds):
+ * 1 with the reply in out (*len), 0 on a miss. Thread-safe (the cache
+ * is). */
 int rslv_answer_cached(struct cache *c, const struct dns_msg *req,
-    size_t udp_max, uint16_t our_udp, uint64_t now, struct arena *a,
+    size_t udp_max, uint16_t our_udp, uint64_t now_s, struct arena *a,
     uint8_t *out, size_t cap, size_t *len);
 
 #endif

@@ -105,6 +105,7 @@ struct load_ctx {
 	const char	*file;
 	struct cfg_errs	*errs;
 	size_t		 n_bad;
+	struct zone_pos	 pos;
 };
 
 static int
@@ -113,13 +114,15 @@ add_rr(void *arg, const struct dns_rr *rr)
 	struct load_ctx *lc = arg;
 	const char *why = "";
 	char name[DNS_NAME_TEXT_MAX];
+	zone_set_pos(lc->z, lc->pos.file, lc->pos.line);
 	int err = zone_add(lc->z, rr, &why);
 
 	if (err == -ENOMEM)
 		return err;
 	if (err < 0) {
 		dns_name_to_text(&rr->name, name, sizeof(name));
-		cfg_errf(lc->errs, lc->file, 0, "%s: %s", name, why);
+		cfg_errf(lc->errs, lc->pos.file ? lc->pos.file : lc->file,
+		    lc->pos.line, "%s: %s", name, why);
 		/* Keep going so every bad record is reported. */
 		lc->n_bad++;
 	}
@@ -148,10 +151,11 @@ dns_zone_load(const char *file, const struct dns_name *apex,
 	}
 	struct zone_parse p = {
 		.origin = apex, .add = add_rr, .arg = &lc, .errs = errs,
-		.max_errors = 20,
+		.max_errors = 20, .pos = &lc.pos,
 	};
 	if ((err = dns_zone_parse_file(file, &p)) < 0)
 		goto fail;
+	lc.z->has_include = lc.pos.n_includes > 0;
 	if (lc.n_bad > 0) {
 		err = -IK_EPARSE;
 		goto fail;
@@ -170,7 +174,9 @@ file_unchanged(const struct zone *z, const char *file)
 {
 	struct stat st;
 
-	return z->file != NULL && strcmp(z->file, file) == 0 &&
+	/* Included files are not tracked: such zones always reload. */
+	return z->file != NULL && !z->has_include &&
+	    strcmp(z->file, file) == 0 &&
 	    stat(file, &st) == 0 && st.st_ino == z->ino &&
 	    st.st_size == z->size &&
 	    st.st_mtim.tv_sec == z->mtime.tv_sec &&

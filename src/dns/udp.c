@@ -123,14 +123,17 @@ worker_run(void *arg)
 	struct dns_shared *sh = u->sh;
 
 	while (!atomic_load(&u->stop)) {
-		atomic_store(&w->seen, atomic_load(&sh->epoch));
-		const struct zonedb *db = atomic_load(&sh->db);
 		for (unsigned i = 0; i < UDP_BATCH; i++) {
 			w->rx[i].msg_hdr.msg_name = &w->peer[i];
 			w->rx[i].msg_hdr.msg_namelen = sizeof(w->peer[i]);
 		}
 		int n = recvmmsg(w->fd, w->rx, UDP_BATCH, MSG_WAITFORONE,
 		    NULL);
+		/* The epoch is published before the db is read, and both
+		 * after the wait: a batch never answers from a db that was
+		 * swapped out while the worker slept. */
+		atomic_store(&w->seen, atomic_load(&sh->epoch));
+		const struct zonedb *db = atomic_load(&sh->db);
 		if (n <= 0)
 			continue;	/* timeout (stop check) or EINTR */
 		unsigned k = 0;

@@ -481,6 +481,10 @@ do_rr(struct zp *z, struct zfile *f, const struct rec *r)
 			return;
 		}
 	}
+	if (z->p->pos != NULL) {
+		z->p->pos->file = f->name;
+		z->p->pos->line = r->line;
+	}
 	if (z->p->add != NULL && (rc = z->p->add(z->p->arg, &rr)) < 0) {
 		zerr(z, f, r->line, "record refused: %s", ik_strerror(rc));
 		z->rc = rc;
@@ -676,6 +680,8 @@ dir_include(struct zp *z, struct zfile *f, const struct rec *r)
 		    ZONE_INCLUDE_DEPTH);
 		return;
 	}
+	if (z->p->pos != NULL)
+		z->p->pos->n_includes = (unsigned)z->n_includes + 1;
 	if (++z->n_includes > ZONE_INCLUDES_MAX) {
 		zerr(z, f, r->line, "more than %d $INCLUDEs",
 		    ZONE_INCLUDES_MAX);

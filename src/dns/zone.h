@@ -22,6 +22,14 @@ struct cfg_errs;
  * code is returned, e.g. -IK_ELIMIT for too many records). */
 typedef int zone_add_fn(void *arg, const struct dns_rr *rr);
 
+/* Where the record handed to add() was read (valid during the call), and
+ * how many $INCLUDEs the parse has followed so far. */
+struct zone_pos {
+	const char		*file;
+	int			 line;
+	unsigned		 n_includes;
+};
+
 struct zone_parse {
 	const struct dns_name	*origin;	/* initial $ORIGIN (the zone) */
 	zone_add_fn		*add;
@@ -31,6 +39,7 @@ struct zone_parse {
 	/* When true, $INCLUDE may only name files in the including file's
 	 * directory or below it (a zone from an untrusted source). */
 	bool			 include_beneath;
+	struct zone_pos		*pos;	/* optional: kept up to date */
 };
 
 /* Parses the file at `path`. Returns 0 when every line was good and the

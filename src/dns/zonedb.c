@@ -14,6 +14,8 @@
 #include "core/err.h"
 
 struct zrec {
+	const char	*file;		/* interned in the zone's arena */
+	int		 line;
 	const uint8_t	*owner;
 	uint32_t	 hash;
 	uint32_t	 ttl;
@@ -79,6 +81,16 @@ zone_new(const struct dns_name *apex)
 	return z;
 }
 
+void
+zone_set_pos(struct zone *z, const char *file, int line)
+{
+	/* Intern: many records share one file name. */
+	if (file != NULL && (z->pos_file == NULL ||
+	    strcmp(z->pos_file, file) != 0))
+		z->pos_file = arena_dup(z->mem, file, strlen(file));
+	z->pos_line = line;
+}
+
 int
 zone_add(struct zone *z, const struct dns_rr *rr, const char **why)
 {
@@ -103,6 +115,8 @@ zone_add(struct zone *z, const struct dns_rr *rr, const char **why)
 		z->cap_recs = cap;
 	}
 	struct zrec *r = &z->recs[z->n_recs];
+	r->file = z->pos_file;
+	r->line = z->pos_line;
 	/* Consecutive records usually share an owner: share its bytes. */
 	if (z->n_recs > 0 && z->recs[z->n_recs - 1].owner_len ==
 	    rr->name.len && memcmp(z->recs[z->n_recs - 1].owner,
@@ -181,7 +195,8 @@ znode_name(const struct znode *n, struct dns_name *out)
 
 /* Groups the sorted records into nodes and RRsets. */
 static int
-build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out)
+build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out,
+    size_t **first_out)
 {
 	size_t n_nodes = 0;
 
@@ -190,8 +205,13 @@ build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out)
 			n_nodes++;
 	struct znode *nodes = arena_zalloc(z->mem,
 	    (n_nodes ? n_nodes : 1) * sizeof(*nodes));
-	if (nodes == NULL)
+	/* Each node's first record, to name file:line in errors. */
+	size_t *first = malloc((n_nodes ? n_nodes : 1) * sizeof(*first));
+	if (nodes == NULL || first == NULL) {
+		free(first);
 		return -ENOMEM;
+	}
+	*first_out = first;
 	size_t k = 0;
 	for (size_t i = 0; i < z->n_recs;) {
 		size_t j = i;
@@ -201,6 +221,7 @@ build_nodes(struct zone *z, struct znode **nodes_out, size_t *n_out)
 				n_types++;
 			j++;
 		}
+		first[k] = i;
 		struct znode *n = &nodes[k++];
 		n->owner = z->recs[i].owner;
 		n->owner_len = z->recs[i].owner_len;
@@ -350,25 +371,26 @@ node_text(const struct znode *n, char *buf, size_t cap)
 		snprintf(buf, cap, "?");
 }
 
-/* RFC 1034 3.6.2 and RFC 6672 2.4 checks on one node. */
+/* RFC 1034 3.6.2 checks on one node; `r` is one of its records. */
 static void
-check_node(const struct zone *z, const struct znode *n,
+check_node(const struct znode *n, const struct zrec *r,
     struct cfg_errs *errs, const char *file, int *bad)
 {
 	char name[DNS_NAME_TEXT_MAX];
 	const struct zrrset *cname = znode_rrset(n, DNS_T_CNAME);
 	const struct zrrset *dname = znode_rrset(n, DNS_T_DNAME);
+	const char *f = r->file != NULL ? r->file : file;
 
 	if (cname != NULL && (n->n_sets > 1 || cname->n > 1)) {
 		node_text(n, name, sizeof(name));
-		cfg_errf(errs, file, 0, "zone %s: %s has a CNAME and other "
-		    "data", z->file ? z->file : "?", name);
+		cfg_errf(errs, f, r->line, "%s has a CNAME and other data",
+		    name);
 		(*bad)++;
 	}
 	if (dname != NULL && dname->n > 1) {
 		node_text(n, name, sizeof(name));
-		cfg_errf(errs, file, 0, "zone %s: %s has more than one "
-		    "DNAME", z->file ? z->file : "?", name);
+		cfg_errf(errs, f, r->line, "%s has more than one DNAME",
+		    name);
 		(*bad)++;
 	}
 }
@@ -377,12 +399,12 @@ int
 zone_finish(struct zone *z, struct cfg_errs *errs, const char *file)
 {
 	struct znode *nodes = NULL;
-	size_t n_nodes = 0;
+	size_t n_nodes = 0, *first = NULL;
 	int bad = 0, err;
 
 	if (z->n_recs > 0)
 		qsort(z->recs, z->n_recs, sizeof(*z->recs), rec_cmp);
-	if ((err = build_nodes(z, &nodes, &n_nodes)) < 0)
+	if ((err = build_nodes(z, &nodes, &n_nodes, &first)) < 0)
 		goto out;
 	/* Buckets for the nodes and about as many empty non-terminals. */
 	size_t want = 16;
@@ -415,16 +437,18 @@ zone_finish(struct zone *z, struct cfg_errs *errs, const char *file)
 	for (size_t i = 0; i < n_nodes; i++) {
 		if (&nodes[i] != apex && znode_rrset(&nodes[i], DNS_T_NS))
 			nodes[i].flags |= ZNODE_DELEG;
-		check_node(z, &nodes[i], errs, file, &bad);
+		check_node(&nodes[i], &z->recs[first[i]], errs, file, &bad);
 	}
 	for (size_t i = 0; i < n_nodes; i++) {
 		if (below_cut(z, &nodes[i]))
 			nodes[i].flags |= ZNODE_GLUE;
 		else if (below_dname(z, &nodes[i])) {
 			char name[DNS_NAME_TEXT_MAX];
+			const struct zrec *r = &z->recs[first[i]];
 			node_text(&nodes[i], name, sizeof(name));
-			cfg_errf(errs, file, 0, "%s lies below a DNAME and "
-			    "could never be answered (RFC 6672 2.4)", name);
+			cfg_errf(errs, r->file ? r->file : file, r->line,
+			    "%s lies below a DNAME and could never be "
+			    "answered (RFC 6672 2.4)", name);
 			bad++;
 		}
 	}
@@ -439,6 +463,7 @@ zone_finish(struct zone *z, struct cfg_errs *errs, const char *file)
 	}
 	err = bad ? -IK_ECONFIG : 0;
 out:
+	free(first);
 	free(z->recs);
 	z->recs = NULL;
 	z->n_recs = z->cap_recs = 0;

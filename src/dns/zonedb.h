@@ -58,6 +58,9 @@ struct zone {
 	struct timespec	 mtime;		/* of the file when loaded */
 	off_t		 size;
 	ino_t		 ino;
+	bool		 has_include;	/* reload cannot trust mtime */
+	const char	*pos_file;	/* where zone_add's records come from */
+	int		 pos_line;
 	struct arena	*mem;		/* nodes, names and RDATA */
 	struct zrec	*recs;		/* while building: records added */
 	size_t		 n_recs, cap_recs;
@@ -78,6 +81,9 @@ struct zone *zone_new(const struct dns_name *apex);
  * RFC 2181 5 makes them one. An RRset takes the smallest TTL of its
  * records (RFC 2181 5.2 wants them equal). */
 int zone_add(struct zone *z, const struct dns_rr *rr, const char **why);
+/* Records where the following zone_add calls' records were read, so
+ * zone_finish can name file:line. `file` is copied. */
+void zone_set_pos(struct zone *z, const char *file, int line);
 /* Checks and indexes: exactly one SOA at the apex, NS at the apex, no
  * CNAME beside other data (RFC 1034 3.6.2), no DNAME with descendants
  * outside occluded data; marks zone cuts and glue, adds empty

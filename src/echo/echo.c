@@ -60,9 +60,7 @@ struct echo_state {
 static struct line_sess *
 sess_new(void *ctx)
 {
-	struct svc *sv = ctx;
-
-	sv->st.connections++;
+	(void)ctx;
 	return calloc(1, sizeof(struct line_sess));
 }
 
@@ -91,6 +89,10 @@ echo_line(struct line_sess *ls, char *line, size_t len, unsigned flags)
 static enum line_act
 echo_greet(struct line_sess *ls)
 {
+	struct svc *sv = line_server_ctx(ls->srv);
+
+	/* Counted here: refused connections never get a greeting. */
+	sv->st.connections++;
 	/* No greeting (RFC 862); every line bypasses the command table. */
 	ls->raw_line = echo_line;
 	return LINE_OK;

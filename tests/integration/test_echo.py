@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import LineClient, wait_for
+from conftest import wait_for
 
 
 def test_line_echoed_with_crlf(site):
