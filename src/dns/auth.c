@@ -378,6 +378,10 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 	    m.q.type == DNS_T_IXFR)
 		return count_reply(st, DNS_R_REFUSED, error_reply(&m.hdr,
 		    &m.q, &m.edns, DNS_R_REFUSED, o->udp_max, out, cap));
+	if (o->recurse != NULL && zonedb_find(db, &m.q.name) == NULL) {
+		st->recursive++;
+		return o->recurse(o->recurse_arg, &m, q, qlen, out, cap, a);
+	}
 
 	/* The size the client can take (RFC 6891 6.2.5), and room for our
 	 * OPT kept aside so it always fits. */

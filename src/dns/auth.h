@@ -34,6 +34,7 @@ struct dns_stats {
 	uint64_t	 edns;
 	uint64_t	 axfr;		/* transfers served */
 	uint64_t	 axfr_refused;
+	uint64_t	 recursive;	/* handed to the resolver side */
 };
 
 const char *dns_stat_type_name(enum dns_stat_type t);
@@ -42,6 +43,13 @@ void dns_stats_add(struct dns_stats *sum, const struct dns_stats *s);
 struct dns_auth_opts {
 	uint16_t	 udp_max;	/* our EDNS payload size (1232) */
 	bool		 is_tcp;	/* no UDP size limit, no TC */
+	/* When set, a query for a name in no zone goes here instead of
+	 * getting REFUSED: it returns the reply's length, or 0 when the
+	 * answer comes later (or never). */
+	size_t		(*recurse)(void *arg, const struct dns_msg *m,
+			    const uint8_t *q, size_t qlen, uint8_t *out,
+			    size_t cap, struct arena *a);
+	void		*recurse_arg;
 };
 
 /* Answers the query in q[0..qlen) into out[0..cap) (cap >= 512; 65535

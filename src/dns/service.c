@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "core/err.h"
+#include "dns/recurse.h"
 #include "dns/tcp.h"
 #include "dns/udp.h"
 #include "dns/zone.h"
@@ -39,6 +40,28 @@ static const struct cfg_key dns_keys[] = {
 	    100000, "TCP connections at once" },
 	{ "query_log", CFG_BOOL, OFF(query_log), "no", 0, 0,
 	    "log every query (slow: for debugging)" },
+	{ "recursion", CFG_BOOL, OFF(recursion), "no", 0, 0,
+	    "resolve names in no local zone for allowed clients" },
+	{ "allow_recursion", CFG_CIDRS, OFF(allow_recursion),
+	    "127.0.0.0/8 ::1", 0, 0,
+	    "clients that may recurse; others get REFUSED" },
+	{ "root_hints", CFG_PATH, OFF(root_hints),
+	    "/usr/share/dns/root.hints", 0, 0,
+	    "the root servers (named.root format)" },
+	{ "forward", CFG_ADDRPORTS, OFF(forward), "", 53, 0,
+	    "send queries to these resolvers instead of iterating" },
+	{ "cache_size", CFG_SIZE, OFF(cache_size), "64M", 65536,
+	    1ll << 40, "memory for cached answers (LRU beyond it)" },
+	{ "qname_minimisation", CFG_BOOL, OFF(qname_minimisation), "yes",
+	    0, 0, "ask each server only what it needs (RFC 9156)" },
+	{ "use_0x20", CFG_BOOL, OFF(use_0x20), "no", 0, 0,
+	    "randomise query name case against forgery" },
+	{ "resolve_timeout", CFG_DURATION, OFF(resolve_timeout_ms), "5s",
+	    200, 60000, "give up (SERVFAIL) after this long" },
+	{ "upstream_port", CFG_INT, OFF(upstream_port), "53", 1, 65535,
+	    "port of the authoritative servers (53; tests use others)" },
+	{ "max_resolutions", CFG_INT, OFF(max_resolutions), "10000", 1,
+	    1000000, "resolutions at once; more are dropped" },
 	{ 0 },
 };
 #undef OFF
@@ -234,13 +257,39 @@ dns_zones_load(const struct cfg *c, const struct zonedb *old,
 	return db;
 }
 
+/* ---- recursion ---- */
+
+static int
+recurse_conf(const struct dns_conf *dc, struct dns_recurse_conf *rc,
+    struct cfg_errs *errs)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->allow = dc->allow_recursion;
+	rc->forward = dc->forward.v;
+	rc->n_forward = (unsigned)dc->forward.n;
+	rc->port = (uint16_t)dc->upstream_port;
+	rc->qname_minimise = dc->qname_minimisation;
+	rc->use_0x20 = dc->use_0x20;
+	rc->timeout_ms = dc->resolve_timeout_ms;
+	rc->cache_size = (size_t)dc->cache_size;
+	rc->udp_max = (uint16_t)dc->udp_size;
+	rc->max_jobs = (unsigned)dc->max_resolutions;
+	if (rc->n_forward > 0)
+		return 0;
+	return rslv_hints_load(dc->root_hints, rc->port, &rc->hints, errs);
+}
+
 static int
 dns_verify(const struct cfg *c, struct cfg_errs *errs)
 {
 	size_t before = errs->n;
 	struct zonedb *db = dns_zones_load(c, NULL, errs);
+	const struct dns_conf *dc = svc_conf_of(c, &dns_svc);
+	struct dns_recurse_conf rc;
 
 	zonedb_free(&db);
+	if (dc->recursion)
+		(void)recurse_conf(dc, &rc, errs);
 	return errs->n > before ? -IK_ECONFIG : 0;
 }
 
@@ -261,6 +310,7 @@ struct dns_state {
 	struct retired		*retired;
 	struct event		*ev_retire;
 	time_t			 loaded_at;
+	struct dns_recurse	*recurse;
 };
 
 static void
@@ -350,6 +400,17 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 		return -ENOMEM;
 	const struct dns_conf *dc = svc_conf_of(nc, &dns_svc);
 	ds->sh.query_log = dc->query_log;
+	if (ds->recurse != NULL) {
+		struct dns_recurse_conf rc;
+		if (recurse_conf(dc, &rc, &errs) < 0)
+			log_err("reload: resolver settings kept: root hints "
+			    "did not load");
+		else
+			dns_recurse_set_conf(ds->recurse, &rc);
+		log_errs(&errs);
+	} else if (dc->recursion) {
+		log_warn("reload: turning recursion on needs a restart");
+	}
 	log_zones(db, seconds_since(&t0));
 	swap_db(ds, db);
 	ds->loaded_at = time(NULL);
@@ -403,6 +464,42 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 	evbuffer_add_printf(out, "zones=%zu\nzones_loaded_at=%lld\n", db->n,
 	    (long long)ds->loaded_at);
 	stats_block(out, "", &sum);
+	evbuffer_add_printf(out, "recursive=%llu\n",
+	    (unsigned long long)sum.recursive);
+	if (ds->recurse != NULL) {
+		struct dns_recurse_stats rs;
+		struct cache_stats cs;
+		dns_recurse_stats(ds->recurse, &rs, &cs);
+		evbuffer_add_printf(out, "resolver.requests=%llu\n"
+		    "resolver.cache_answers=%llu\nresolver.resolved=%llu\n"
+		    "resolver.servfail=%llu\nresolver.refused=%llu\n"
+		    "resolver.upstream=%llu\nresolver.upstream_tcp=%llu\n"
+		    "resolver.timeouts=%llu\nresolver.dropped=%llu\n"
+		    "resolver.in_flight=%llu\ncache.hits=%llu\n"
+		    "cache.misses=%llu\ncache.neg_hits=%llu\n"
+		    "cache.inserts=%llu\ncache.evictions=%llu\n"
+		    "cache.expired=%llu\ncache.entries=%llu\n"
+		    "cache.bytes=%llu\ncache.limit=%llu\n",
+		    (unsigned long long)rs.requests,
+		    (unsigned long long)rs.cache_answers,
+		    (unsigned long long)rs.resolved,
+		    (unsigned long long)rs.servfail,
+		    (unsigned long long)rs.refused,
+		    (unsigned long long)rs.upstream,
+		    (unsigned long long)rs.upstream_tcp,
+		    (unsigned long long)rs.timeouts,
+		    (unsigned long long)rs.dropped,
+		    (unsigned long long)rs.jobs,
+		    (unsigned long long)cs.hits,
+		    (unsigned long long)cs.misses,
+		    (unsigned long long)cs.neg_hits,
+		    (unsigned long long)cs.inserts,
+		    (unsigned long long)cs.evictions,
+		    (unsigned long long)cs.expired,
+		    (unsigned long long)cs.entries,
+		    (unsigned long long)cs.bytes,
+		    (unsigned long long)cs.limit);
+	}
 }
 
 static int
@@ -424,8 +521,38 @@ cmd_zones(void *arg, const char *args, struct evbuffer *out)
 	return 0;
 }
 
+static int
+cmd_flush(void *arg, const char *args, struct evbuffer *out)
+{
+	struct svc *sv = arg;
+	struct dns_state *ds = sv->priv;
+	struct dns_name name, root;
+	size_t n;
+
+	if (ds->recurse == NULL) {
+		evbuffer_add_printf(out, "error: recursion is off: no cache\n");
+		return -IK_EDENIED;
+	}
+	if (args[0] == '\0') {
+		n = dns_recurse_flush(ds->recurse, NULL, false);
+	} else {
+		dns_name_root(&root);
+		bool below = strncmp(args, "-r ", 3) == 0;
+		const char *nm = below ? args + 3 : args;
+		if (dns_name_from_text(nm, strlen(nm), &root, &name) < 0) {
+			evbuffer_add_printf(out, "error: bad name\n");
+			return -IK_EPARSE;
+		}
+		n = dns_recurse_flush(ds->recurse, &name, below);
+	}
+	evbuffer_add_printf(out, "flushed=%zu\n", n);
+	return 0;
+}
+
 static const struct ctl_cmd dns_cmds[] = {
 	{ "zones", "zones  list the zones served", cmd_zones },
+	{ "flush", "flush [[-r] NAME]  drop cached answers (all, at NAME, "
+	    "or at and below it)", cmd_flush },
 	{ 0 },
 };
 
@@ -457,6 +584,7 @@ dns_free(struct svc *sv)
 		return;
 	dns_udp_stop(&ds->udp);
 	dns_tcp_free(&ds->tcp);
+	dns_recurse_free(&ds->recurse);
 	while (ds->retired != NULL) {
 		struct retired *r = ds->retired;
 		ds->retired = r->next;
@@ -496,6 +624,20 @@ dns_start(struct svc *sv)
 	if ((ds->ev_retire = evtimer_new(sv->base, on_retire, ds)) == NULL)
 		return -ENOMEM;
 
+	if (dc->recursion) {
+		struct dns_recurse_conf rc;
+		if ((err = recurse_conf(dc, &rc, &errs)) < 0) {
+			log_errs(&errs);
+			return err;
+		}
+		if ((ds->recurse = dns_recurse_new(sv->base, &rc, &err)) ==
+		    NULL)
+			return err;
+		ds->sh.recurse = ds->recurse;
+		log_info("recursion on: %s, allow=%zu prefixes",
+		    rc.n_forward > 0 ? "forwarding" : "iterating from the "
+		    "root hints", rc.allow.n);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct zonedb *db = dns_zones_load(sv->cfg, NULL, &errs);
 	log_errs(&errs);
@@ -536,7 +678,7 @@ out:
 
 const struct svc_def dns_svc = {
 	.name = "dns",
-	.summary = "authoritative DNS server (resolver: issue #4)",
+	.summary = "DNS: authoritative zones and a recursive resolver",
 	.sec = &dns_section,
 	.extra = dns_extra,
 	.listens = dns_listens,

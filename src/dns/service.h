@@ -19,6 +19,17 @@ struct dns_conf {
 	uint64_t		 tcp_idle_ms;
 	int			 tcp_max_clients;
 	bool			 query_log;
+	/* The resolver (issue #4). */
+	bool			 recursion;
+	struct net_cidrs	 allow_recursion;
+	char			*root_hints;
+	struct net_addrs	 forward;
+	uint64_t		 cache_size;
+	bool			 qname_minimisation;
+	bool			 use_0x20;
+	uint64_t		 resolve_timeout_ms;
+	int			 upstream_port;
+	int			 max_resolutions;
 };
 
 struct dns_zone_conf {
@@ -33,6 +44,7 @@ struct dns_shared {
 	atomic_uint_fast64_t	 epoch;
 	struct dns_auth_opts	 opts;
 	bool			 query_log;
+	struct dns_recurse	*recurse;	/* NULL: no recursion */
 };
 
 extern const struct svc_def dns_svc;

@@ -18,8 +18,10 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "dns/recurse.h"
 
 #define TCP_OUT_HIGH	(256 * 1024)	/* pause reading above this */
+#define TCP_JOBS_MAX	16	/* recursive queries pending per conn */
 
 struct tcp_conn {
 	struct dns_tcp		*t;
@@ -27,6 +29,10 @@ struct tcp_conn {
 	struct net_addr		 peer;
 	struct tcp_conn		*next, *prev;
 	bool			 is_closing;
+	/* Recursive queries still being resolved; answered out of order
+	 * as they finish (RFC 7766 7). */
+	struct dns_rjob		*jobs[TCP_JOBS_MAX];
+	unsigned		 n_jobs;
 };
 
 struct dns_tcp {
@@ -49,6 +55,9 @@ conn_free(struct tcp_conn *c)
 {
 	struct dns_tcp *t = c->t;
 
+	for (unsigned i = 0; i < c->n_jobs; i++)
+		dns_recurse_cancel(c->jobs[i]);
+
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -70,6 +79,41 @@ emit_msg(void *arg, const uint8_t *msg, size_t len)
 	if (evbuffer_add(out, pfx, 2) < 0 || evbuffer_add(out, msg, len) < 0)
 		return -ENOMEM;
 	return 0;
+}
+
+static void conn_read(struct bufferevent *bev, void *arg);
+
+/* A recursive answer is ready. */
+static void
+conn_reply(void *arg, struct dns_rjob *job, const uint8_t *msg, size_t len)
+{
+	struct tcp_conn *c = arg;
+
+	for (unsigned i = 0; i < c->n_jobs; i++) {
+		if (c->jobs[i] == job) {
+			c->jobs[i] = c->jobs[--c->n_jobs];
+			break;
+		}
+	}
+	emit_msg(c, msg, len);
+	/* Reading may have paused for want of a job slot. */
+	if (!c->is_closing && !c->t->is_stopping)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/* dns_auth_opts.recurse for TCP. */
+static size_t
+conn_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
+    size_t qlen, uint8_t *out, size_t cap, struct arena *a)
+{
+	struct tcp_conn *c = arg;
+	struct dns_rjob *job = NULL;
+	size_t n = dns_recurse_tcp(c->t->sh->recurse, m, q, qlen, &c->peer,
+	    conn_reply, c, out, cap, a, &job);
+
+	if (job != NULL)
+		c->jobs[c->n_jobs++] = job;
+	return n;
 }
 
 /* AXFR: the zone must be ours exactly and the peer allowed. */
@@ -129,6 +173,10 @@ answer_one(struct tcp_conn *c, const uint8_t *q, size_t qlen)
 	arena_reset(t->arena);
 	struct dns_auth_opts o = t->sh->opts;
 	o.is_tcp = true;
+	if (t->sh->recurse != NULL) {
+		o.recurse = conn_recurse;
+		o.recurse_arg = c;
+	}
 	size_t n = dns_auth_answer(db, &o, q, qlen, t->out, DNS_MSG_MAX,
 	    t->arena, &t->st);
 	arena_reset(t->arena);
@@ -151,7 +199,8 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *out = bufferevent_get_output(bev);
 	uint8_t pfx[2];
 
-	while (!c->is_closing && evbuffer_get_length(out) < TCP_OUT_HIGH) {
+	while (!c->is_closing && evbuffer_get_length(out) < TCP_OUT_HIGH &&
+	    c->n_jobs < TCP_JOBS_MAX) {
 		if (evbuffer_copyout(in, pfx, 2) < 2)
 			break;
 		size_t len = (size_t)pfx[0] << 8 | pfx[1];
@@ -165,8 +214,9 @@ conn_read(struct bufferevent *bev, void *arg)
 		evbuffer_remove(in, t->in, len);
 		answer_one(c, t->in, len);
 	}
-	if (evbuffer_get_length(out) >= TCP_OUT_HIGH)
-		bufferevent_disable(bev, EV_READ);	/* resumed on write */
+	if (evbuffer_get_length(out) >= TCP_OUT_HIGH ||
+	    c->n_jobs >= TCP_JOBS_MAX)
+		bufferevent_disable(bev, EV_READ);	/* resumed later */
 	if (c->is_closing) {
 		bufferevent_disable(bev, EV_READ);
 		if (evbuffer_get_length(out) == 0)

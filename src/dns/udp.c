@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "dns/recurse.h"
 
 #define UDP_BATCH	64
 #define DNS_UDP_IN_MAX	4096	/* larger queries arrive cut and FORMERR */
@@ -24,6 +25,7 @@
 
 struct udp_worker {
 	struct dns_udp		*u;
+	struct net_addr		 cur_peer;	/* packet being answered */
 	pthread_t		 thread;
 	bool			 is_started;
 	int			 fd;
@@ -115,12 +117,24 @@ send_batch(struct udp_worker *w, unsigned n)
 	}
 }
 
+/* dns_auth_opts.recurse: queries for names in no zone. */
+static size_t
+worker_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
+    size_t qlen, uint8_t *out, size_t cap, struct arena *a)
+{
+	struct udp_worker *w = arg;
+
+	return dns_recurse_udp(w->u->sh->recurse, m, q, qlen, w->fd,
+	    &w->cur_peer, out, cap, a);
+}
+
 static void *
 worker_run(void *arg)
 {
 	struct udp_worker *w = arg;
 	struct dns_udp *u = w->u;
 	struct dns_shared *sh = u->sh;
+	struct dns_auth_opts opts;
 
 	while (!atomic_load(&u->stop)) {
 		for (unsigned i = 0; i < UDP_BATCH; i++) {
@@ -136,9 +150,17 @@ worker_run(void *arg)
 		const struct zonedb *db = atomic_load(&sh->db);
 		if (n <= 0)
 			continue;	/* timeout (stop check) or EINTR */
+		opts = sh->opts;
+		if (sh->recurse != NULL) {
+			opts.recurse = worker_recurse;
+			opts.recurse_arg = w;
+		}
 		unsigned k = 0;
 		for (unsigned i = 0; i < (unsigned)n; i++) {
-			size_t len = dns_auth_answer(db, &sh->opts, w->in[i],
+			net_addr_from_sa(&w->cur_peer,
+			    (const struct sockaddr *)&w->peer[i],
+			    w->rx[i].msg_hdr.msg_namelen);
+			size_t len = dns_auth_answer(db, &opts, w->in[i],
 			    w->rx[i].msg_len, w->out[k], DNS_UDP_OUT_MAX,
 			    w->arena, &w->st);
 			w->st.udp++;

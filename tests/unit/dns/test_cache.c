@@ -570,6 +570,7 @@ test_stats(void **state)
 	assert_int_equal(get_neg(c, "c.test.", DNS_T_A, T0, a, NULL),
 	    CACHE_NXDOMAIN);
 	assert_int_equal(get_neg(c, "z.test.", DNS_T_A, T0, a, NULL), 0);
+	assert_int_equal(get_neg(c, "a.test.", DNS_T_A, T0, a, NULL), 0);
 	cache_stats(c, &st);
 	assert_int_equal(st.hits, 2);
 	assert_int_equal(st.misses, 2);

@@ -1,0 +1,682 @@
+/* dns/recurse.c - the recursive side of dnsd, I/O half. Workers answer
+ * cache hits themselves and queue misses here; on the event loop each
+ * miss becomes a job that runs the resolver's state machine (with a small
+ * stack of child queries for glue-less NS names), sending each upstream
+ * query from a fresh connected UDP socket (random source port; the
+ * kernel drops datagrams from anyone but the server asked), over TCP when
+ * an answer came truncated. */
+#include "dns/recurse.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/log.h"
+
+struct rq_item {
+	struct rq_item	*next;
+	int		 fd;
+	struct net_addr	 peer;
+	size_t		 len;
+	uint8_t		 buf[];
+};
+
+struct counters {
+	atomic_uint_fast64_t	 requests, cache_answers, refused, dropped;
+};
+
+struct dns_recurse {
+	struct event_base	*base;
+	struct dns_recurse_conf	 conf;
+	struct net_addr		*forward;	/* owned copy */
+	struct rslv_env		 env;
+	struct cache		*cache;
+	struct rslv_infra	*infra;
+	pthread_rwlock_t	 conf_lock;	/* allow list vs reload */
+	pthread_mutex_t		 lock;		/* the queue */
+	struct rq_item		*head, *tail;
+	size_t			 n_queued;
+	int			 efd;
+	struct event		*ev_queue;
+	struct dns_rjob		*jobs;
+	size_t			 n_jobs;
+	struct counters		 c;
+	struct dns_recurse_stats st;		/* event loop only */
+	uint8_t			 rbuf[DNS_MSG_MAX];
+	uint8_t			 obuf[DNS_MSG_MAX];
+};
+
+struct dns_rjob {
+	struct dns_recurse	*r;
+	struct dns_rjob		*next, *prev;
+	struct arena		*a;
+	struct dns_msg		 req;
+	int			 fd;		/* UDP client: worker socket */
+	struct net_addr		 peer;
+	dns_reply_fn		*reply;		/* TCP client */
+	void			*reply_arg;
+	bool			 is_cancelled;
+	struct rslv_query	 q[RSLV_DEPTH_MAX + 1];
+	unsigned		 depth;
+	unsigned		 n_sent;
+	struct rslv_action	 act;
+	/* The upstream query in flight. */
+	int			 ufd;
+	struct event		*ev;
+	struct bufferevent	*bev;
+	uint64_t		 wait_until;
+};
+
+static void job_step(struct dns_rjob *j);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+random32(void *arg)
+{
+	uint32_t v = 0;
+
+	(void)arg;
+	/* IDs and 0x20 bits are the resolver's defence against forgery
+	 * (RFC 5452): they come from the CSPRNG. */
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		log_err("RAND_bytes failed");
+	return v;
+}
+
+/* ---- replies to clients ---- */
+
+/* The client's size limit: its EDNS size (at least 512), capped at ours;
+ * 512 without EDNS (RFC 6891 6.2.5). */
+static size_t
+udp_limit(const struct dns_msg *m, uint16_t ours)
+{
+	size_t want = DNS_UDP_MIN;
+
+	if (m->edns.present && m->edns.udp_size > DNS_UDP_MIN)
+		want = m->edns.udp_size < ours ? m->edns.udp_size : ours;
+	return want;
+}
+
+static bool
+is_allowed(struct dns_recurse *r, const struct net_addr *peer)
+{
+	pthread_rwlock_rdlock(&r->conf_lock);
+	bool ok = net_cidrs_match(&r->conf.allow, peer);
+	pthread_rwlock_unlock(&r->conf_lock);
+	return ok;
+}
+
+/* Cache hit or refusal, at once; 0 if the query must be resolved. */
+static size_t
+answer_now(struct dns_recurse *r, const struct dns_msg *m,
+    const struct net_addr *peer, size_t lim, uint8_t *out, size_t cap,
+    struct arena *a, bool *must_resolve)
+{
+	size_t len = 0;
+	struct timespec ts;
+
+	*must_resolve = false;
+	atomic_fetch_add(&r->c.requests, 1);
+	if (!is_allowed(r, peer)) {
+		/* Not an open resolver (RFC 5358). */
+		atomic_fetch_add(&r->c.refused, 1);
+		return dns_auth_refuse(m, DNS_R_REFUSED, out, cap);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (rslv_answer_cached(r->cache, m, lim, r->conf.udp_max,
+	    (uint64_t)ts.tv_sec, a, out, cap, &len) == 1) {
+		atomic_fetch_add(&r->c.cache_answers, 1);
+		return len;
+	}
+	if (!(m->hdr.flags & DNS_F_RD)) {
+		/* RD=0 asks for what we know: not in the cache. */
+		atomic_fetch_add(&r->c.refused, 1);
+		return dns_auth_refuse(m, DNS_R_REFUSED, out, cap);
+	}
+	*must_resolve = true;
+	return 0;
+}
+
+size_t
+dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
+    const uint8_t *q, size_t qlen, int fd, const struct net_addr *peer,
+    uint8_t *out, size_t cap, struct arena *a)
+{
+	bool must;
+	size_t lim = udp_limit(m, r->conf.udp_max);
+	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, out, cap,
+	    a, &must);
+
+	if (!must)
+		return len;
+	struct rq_item *it = malloc(sizeof(*it) + qlen);
+	if (it == NULL) {
+		atomic_fetch_add(&r->c.dropped, 1);
+		return 0;
+	}
+	it->next = NULL;
+	it->fd = fd;
+	it->peer = *peer;
+	it->len = qlen;
+	memcpy(it->buf, q, qlen);
+	pthread_mutex_lock(&r->lock);
+	bool is_full = r->n_queued + r->n_jobs >= r->conf.max_jobs;
+	bool wake = r->head == NULL;
+	if (!is_full) {
+		if (r->tail != NULL)
+			r->tail->next = it;
+		else
+			r->head = it;
+		r->tail = it;
+		r->n_queued++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (is_full) {
+		/* Shed load: the client retries; counted, never logged per
+		 * packet. */
+		free(it);
+		atomic_fetch_add(&r->c.dropped, 1);
+		return 0;
+	}
+	if (wake) {
+		uint64_t one = 1;
+		if (write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_warn("recurse: eventfd write: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* ---- jobs ---- */
+
+static void
+upstream_close(struct dns_rjob *j)
+{
+	if (j->ev != NULL) {
+		event_free(j->ev);
+		j->ev = NULL;
+	}
+	if (j->ufd >= 0) {
+		close(j->ufd);
+		j->ufd = -1;
+	}
+	if (j->bev != NULL) {
+		bufferevent_free(j->bev);
+		j->bev = NULL;
+	}
+}
+
+static void
+job_free(struct dns_rjob *j)
+{
+	struct dns_recurse *r = j->r;
+
+	upstream_close(j);
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		r->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	r->n_jobs--;
+	arena_free(&j->a);
+	free(j);
+}
+
+static void
+job_finish(struct dns_rjob *j)
+{
+	struct dns_recurse *r = j->r;
+	const struct rslv_query *q = &j->q[0];
+	char name[DNS_NAME_TEXT_MAX];
+
+	if (q->rcode == DNS_R_SERVFAIL) {
+		r->st.servfail++;
+		dns_name_to_text(&q->qname, name, sizeof(name));
+		log_debug("recurse servfail qname=%s why=\"%s\" sent=%u", name,
+		    q->why ? q->why : "", j->n_sent);
+	} else {
+		r->st.resolved++;
+	}
+	if (!j->is_cancelled) {
+		bool is_udp = j->reply == NULL;
+		size_t len = rslv_reply(q, &j->req, is_udp ? udp_limit(&j->req,
+		    r->conf.udp_max) : 0, r->conf.udp_max, r->obuf,
+		    sizeof(r->obuf));
+		if (len > 0 && is_udp) {
+			if (sendto(j->fd, r->obuf, len, MSG_DONTWAIT,
+			    (const struct sockaddr *)&j->peer.ss,
+			    j->peer.len) < 0)
+				log_debug("recurse: reply: %s",
+				    strerror(errno));
+		} else if (len > 0) {
+			j->reply(j->reply_arg, j, r->obuf, len);
+		}
+	}
+	job_free(j);
+}
+
+static void
+on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_rjob *j = arg;
+	struct rslv_query *q = &j->q[j->depth];
+	uint64_t now = now_ms();
+
+	if (what & EV_TIMEOUT) {
+		j->r->st.timeouts++;
+		upstream_close(j);
+		rslv_on_timeout(q, now, &j->act);
+		job_step(j);
+		return;
+	}
+	ssize_t n = recv(fd, j->r->rbuf, sizeof(j->r->rbuf), 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		goto rearm;
+	if (n < 0) {
+		/* ECONNREFUSED: the server's port is closed (an ICMP error
+		 * on our connected socket): no need to wait it out. */
+		upstream_close(j);
+		rslv_on_timeout(q, now, &j->act);
+		job_step(j);
+		return;
+	}
+	rslv_on_response(q, j->r->rbuf, (size_t)n, now, &j->act);
+	if (j->act.step == RSLV_WAIT)
+		goto rearm;
+	upstream_close(j);
+	job_step(j);
+	return;
+rearm:;
+	uint64_t left = j->wait_until > now ? j->wait_until - now : 1;
+	struct timeval tv = { (time_t)(left / 1000),
+	    (suseconds_t)(left % 1000) * 1000 };
+	event_add(j->ev, &tv);
+}
+
+static int
+send_udp(struct dns_rjob *j)
+{
+	const struct net_addr *s = &j->act.server;
+	int fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* A new socket per query: the kernel picks a random source port
+	 * (RFC 5452 9.2), and connect() filters other sources. */
+	if (connect(fd, (const struct sockaddr *)&s->ss, s->len) < 0 ||
+	    send(fd, j->act.query, j->act.query_len, 0) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	j->ufd = fd;
+	j->ev = event_new(j->r->base, fd, EV_READ, on_udp, j);
+	if (j->ev == NULL)
+		return -ENOMEM;
+	j->wait_until = now_ms() + j->act.timeout_ms;
+	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000),
+	    (suseconds_t)(j->act.timeout_ms % 1000) * 1000 };
+	event_add(j->ev, &tv);
+	j->r->st.upstream++;
+	return 0;
+}
+
+static void
+on_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct dns_rjob *j = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t pfx[2];
+
+	if (evbuffer_copyout(in, pfx, 2) < 2)
+		return;
+	size_t len = (size_t)pfx[0] << 8 | pfx[1];
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	evbuffer_drain(in, 2);
+	evbuffer_remove(in, j->r->rbuf, len);
+	rslv_on_response(&j->q[j->depth], j->r->rbuf, len, now_ms(),
+	    &j->act);
+	if (j->act.step == RSLV_WAIT)
+		return;
+	upstream_close(j);
+	job_step(j);
+}
+
+static void
+on_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct dns_rjob *j = arg;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	/* EOF, error or timeout before a whole answer. */
+	j->r->st.timeouts++;
+	upstream_close(j);
+	rslv_on_timeout(&j->q[j->depth], now_ms(), &j->act);
+	job_step(j);
+}
+
+static int
+send_tcp(struct dns_rjob *j)
+{
+	const struct net_addr *s = &j->act.server;
+	uint8_t pfx[2] = { (uint8_t)(j->act.query_len >> 8),
+	    (uint8_t)j->act.query_len };
+	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000 + 1), 0 };
+
+	j->bev = bufferevent_socket_new(j->r->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (j->bev == NULL)
+		return -ENOMEM;
+	bufferevent_setcb(j->bev, on_tcp_read, NULL, on_tcp_event, j);
+	bufferevent_set_timeouts(j->bev, &tv, &tv);
+	if (bufferevent_socket_connect(j->bev, (const struct sockaddr *)&s->ss,
+	    (int)s->len) < 0)
+		return -ECONNREFUSED;
+	bufferevent_write(j->bev, pfx, 2);
+	bufferevent_write(j->bev, j->act.query, j->act.query_len);
+	bufferevent_enable(j->bev, EV_READ | EV_WRITE);
+	j->r->st.upstream_tcp++;
+	return 0;
+}
+
+/* Carries out actions until one has to wait for the network. */
+static void
+job_step(struct dns_rjob *j)
+{
+	for (;;) {
+		struct rslv_query *q = &j->q[j->depth];
+		uint64_t now = now_ms();
+		switch (j->act.step) {
+		case RSLV_SEND: {
+			int err = j->act.over_tcp ? send_tcp(j) : send_udp(j);
+			if (err == 0)
+				return;
+			upstream_close(j);
+			rslv_on_timeout(q, now, &j->act);
+			continue;
+		}
+		case RSLV_WAIT:
+			/* Only on_udp sees WAIT; here it means a bug. */
+			rslv_on_timeout(q, now, &j->act);
+			continue;
+		case RSLV_CHILD: {
+			struct rslv_query *c = &j->q[j->depth + 1];
+			j->depth++;
+			rslv_init(c, &j->r->env, j->a, &j->act.child_name,
+			    j->act.child_type, j->depth, &j->n_sent, now);
+			c->deadline = q->deadline;
+			rslv_start(c, now, &j->act);
+			continue;
+		}
+		case RSLV_DONE:
+			if (j->depth > 0) {
+				j->depth--;
+				rslv_child_done(&j->q[j->depth], now,
+				    &j->act);
+				continue;
+			}
+			job_finish(j);
+			return;
+		}
+	}
+}
+
+static struct dns_rjob *
+job_new(struct dns_recurse *r, const uint8_t *q, size_t qlen)
+{
+	struct dns_rjob *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->r = r;
+	j->ufd = -1;
+	j->fd = -1;
+	uint8_t *copy;
+	if ((j->a = arena_new(16384)) == NULL ||
+	    (copy = arena_dup(j->a, q, qlen)) == NULL ||
+	    dns_msg_parse(copy, qlen, j->a, &j->req) < 0 || !j->req.has_q) {
+		arena_free(&j->a);
+		free(j);
+		return NULL;
+	}
+	j->next = r->jobs;
+	if (r->jobs != NULL)
+		r->jobs->prev = j;
+	r->jobs = j;
+	r->n_jobs++;
+	return j;
+}
+
+static void
+job_start(struct dns_rjob *j)
+{
+	uint64_t now = now_ms();
+
+	rslv_init(&j->q[0], &j->r->env, j->a, &j->req.q.name, j->req.q.type,
+	    0, &j->n_sent, now);
+	rslv_start(&j->q[0], now, &j->act);
+	job_step(j);
+}
+
+static void
+on_deferred_start(evutil_socket_t fd, short what, void *arg)
+{
+	job_start(arg);
+}
+
+/* Workers queued misses: start a job for each. */
+static void
+on_queue(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns_recurse *r = arg;
+	uint64_t v;
+
+	if (read(r->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("recurse: eventfd read: %s", strerror(errno));
+	pthread_mutex_lock(&r->lock);
+	struct rq_item *it = r->head;
+	r->head = r->tail = NULL;
+	r->n_queued = 0;
+	pthread_mutex_unlock(&r->lock);
+	while (it != NULL) {
+		struct rq_item *next = it->next;
+		struct dns_rjob *j = job_new(r, it->buf, it->len);
+		if (j != NULL) {
+			j->fd = it->fd;
+			j->peer = it->peer;
+			job_start(j);
+		}
+		free(it);
+		it = next;
+	}
+}
+
+size_t
+dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
+    const uint8_t *q, size_t qlen, const struct net_addr *peer,
+    dns_reply_fn *reply, void *arg, uint8_t *out, size_t cap,
+    struct arena *a, struct dns_rjob **job)
+{
+	bool must;
+	size_t len = answer_now(r, m, peer, cap, out, cap, a, &must);
+
+	*job = NULL;
+	if (!must)
+		return len;
+	if (r->n_jobs >= r->conf.max_jobs) {
+		atomic_fetch_add(&r->c.dropped, 1);
+		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
+	}
+	struct dns_rjob *j = job_new(r, q, qlen);
+	if (j == NULL)
+		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
+	j->reply = reply;
+	j->reply_arg = arg;
+	*job = j;
+	/* Started from the loop, so reply never runs before the caller has
+	 * stored its handle. */
+	struct timeval zero = { 0, 0 };
+	if (event_base_once(r->base, -1, EV_TIMEOUT, on_deferred_start, j,
+	    &zero) < 0)
+		job_start(j);
+	return 0;
+}
+
+void
+dns_recurse_cancel(struct dns_rjob *job)
+{
+	/* The job runs on (its results feed the cache) but answers no one. */
+	job->is_cancelled = true;
+	job->reply = NULL;
+}
+
+/* ---- setup ---- */
+
+static int
+apply_conf(struct dns_recurse *r, const struct dns_recurse_conf *conf)
+{
+	struct net_cidr *allow = NULL;
+	struct net_addr *fwd = NULL;
+
+	if (conf->allow.n > 0 && (allow = malloc(conf->allow.n *
+	    sizeof(*allow))) == NULL)
+		return -ENOMEM;
+	if (conf->n_forward > 0 && (fwd = malloc(conf->n_forward *
+	    sizeof(*fwd))) == NULL) {
+		free(allow);
+		return -ENOMEM;
+	}
+	if (allow != NULL)
+		memcpy(allow, conf->allow.v, conf->allow.n * sizeof(*allow));
+	if (fwd != NULL)
+		memcpy(fwd, conf->forward, conf->n_forward * sizeof(*fwd));
+	pthread_rwlock_wrlock(&r->conf_lock);
+	free(r->conf.allow.v);
+	free(r->forward);
+	r->conf = *conf;
+	r->conf.allow.v = allow;
+	r->forward = fwd;
+	r->conf.forward = fwd;
+	pthread_rwlock_unlock(&r->conf_lock);
+	r->env.hints = &r->conf.hints;
+	r->env.forward = r->forward;
+	r->env.n_forward = conf->n_forward;
+	r->env.port = conf->port;
+	r->env.qname_minimise = conf->qname_minimise;
+	r->env.use_0x20 = conf->use_0x20;
+	r->env.timeout_ms = conf->timeout_ms;
+	return 0;
+}
+
+struct dns_recurse *
+dns_recurse_new(struct event_base *base, const struct dns_recurse_conf *conf,
+    int *err)
+{
+	struct dns_recurse *r = calloc(1, sizeof(*r));
+
+	*err = -ENOMEM;
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->efd = -1;
+	pthread_rwlock_init(&r->conf_lock, NULL);
+	pthread_mutex_init(&r->lock, NULL);
+	if ((r->cache = cache_new(conf->cache_size, 64)) == NULL ||
+	    (r->infra = rslv_infra_new()) == NULL ||
+	    apply_conf(r, conf) < 0)
+		goto fail;
+	r->env.cache = r->cache;
+	r->env.infra = r->infra;
+	r->env.random32 = random32;
+	if ((r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		*err = -errno;
+		goto fail;
+	}
+	r->ev_queue = event_new(base, r->efd, EV_READ | EV_PERSIST, on_queue,
+	    r);
+	if (r->ev_queue == NULL || event_add(r->ev_queue, NULL) < 0)
+		goto fail;
+	*err = 0;
+	return r;
+fail:
+	dns_recurse_free(&r);
+	return NULL;
+}
+
+void
+dns_recurse_set_conf(struct dns_recurse *r,
+    const struct dns_recurse_conf *conf)
+{
+	if (apply_conf(r, conf) < 0)
+		log_err("recurse: out of memory applying the new config");
+}
+
+void
+dns_recurse_free(struct dns_recurse **rp)
+{
+	struct dns_recurse *r = *rp;
+
+	if (r == NULL)
+		return;
+	while (r->jobs != NULL)
+		job_free(r->jobs);
+	for (struct rq_item *it = r->head, *next; it != NULL; it = next) {
+		next = it->next;
+		free(it);
+	}
+	if (r->ev_queue != NULL)
+		event_free(r->ev_queue);
+	if (r->efd >= 0)
+		close(r->efd);
+	cache_free(&r->cache);
+	rslv_infra_free(&r->infra);
+	free(r->conf.allow.v);
+	free(r->forward);
+	pthread_rwlock_destroy(&r->conf_lock);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	*rp = NULL;
+}
+
+size_t
+dns_recurse_flush(struct dns_recurse *r, const struct dns_name *name,
+    bool below)
+{
+	return cache_flush(r->cache, name, below);
+}
+
+void
+dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
+    struct cache_stats *cs)
+{
+	*out = r->st;
+	out->requests = atomic_load(&r->c.requests);
+	out->cache_answers = atomic_load(&r->c.cache_answers);
+	out->refused = atomic_load(&r->c.refused);
+	out->dropped = atomic_load(&r->c.dropped);
+	out->jobs = r->n_jobs;
+	cache_stats(r->cache, cs);
+}
