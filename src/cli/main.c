@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/super.h"
 #include "core/svc.h"
+#include "dns/dig.h"
 
 #define INETKIT_VERSION	"0.1.0"
 #define CONF_LOCAL	"etc/inetkit.conf"
@@ -331,6 +332,14 @@ static const struct cmd cmds[] = {
 	    "(DATA_DIR/run/SERVICE.sock) and prints the reply. Every service\n"
 	    "answers help, stats and reload. Exit status 1 on an error "
 	    "reply.\n", cmd_ctl },
+	{ "dig", "dig [@SERVER[:PORT]] NAME [TYPE] [+OPTION...] [-p PORT] "
+	    "[--hints FILE] [-c FILE]",
+	    "Asks SERVER (default: the first [dns] listen address of FILE,\n"
+	    "else 127.0.0.1:53) for NAME and prints the response as dig does.\n"
+	    "Options: +tcp +norec +short +time=S +tries=N +noedns, and +trace:\n"
+	    "walk from the root hints (--hints, else [dns] root_hints) to the\n"
+	    "answer, printing each step. Exit status 0 on a response, 9 when\n"
+	    "no server answered, 1 on usage errors.\n", dig_main },
 	{ "version", "version", "Prints the version.\n", cmd_version },
 	{ "help", "help [COMMAND]", "Describes COMMAND, or lists them.\n",
 	    cmd_help },

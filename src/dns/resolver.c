@@ -418,6 +418,8 @@ send_to(struct rslv_query *q, int idx, uint64_t now, struct rslv_action *act)
 		return;
 	}
 	act->query_len = (size_t)n;
+	memcpy(q->sent, act->query, (size_t)n);
+	q->sent_len = (size_t)n;
 	act->step = RSLV_SEND;
 	act->server = q->srv[idx];
 	act->over_tcp = false;
@@ -453,6 +455,9 @@ next_action(struct rslv_query *q, uint64_t now, struct rslv_action *act)
 		return;
 	}
 	if (q->next_need < q->n_need && q->depth < RSLV_DEPTH_MAX) {
+		/* A child lookup counts as a query sent: glue-less NS names
+		 * pointing at more glue-less names must not fan out. */
+		(*q->n_sent)++;
 		act->step = RSLV_CHILD;
 		act->child_name = q->need[q->next_need++];
 		act->child_type = DNS_T_A;
@@ -511,12 +516,12 @@ put(struct rslv_query *q, const struct rslv_rrset *s, enum cache_trust t,
  * the name asked (RFC 2308 5); cached with the negative entry. */
 static bool
 negative(struct rslv_query *q, const struct dns_msg *m,
-    enum cache_neg kind, uint64_t now)
+    const struct dns_name *name, enum cache_neg kind, uint64_t now)
 {
 	for (unsigned i = 0; i < m->n_rr[DNS_S_NS]; i++) {
 		const struct dns_rr *rr = &m->rr[DNS_S_NS][i];
 		if (rr->type != DNS_T_SOA || !dns_name_is_sub(&rr->name,
-		    &q->cut) || !dns_name_is_sub(&q->asked, &rr->name))
+		    &q->cut) || !dns_name_is_sub(name, &rr->name))
 			continue;
 		if (!gather(q, m, DNS_S_NS, &rr->name, DNS_T_SOA, &q->soa))
 			return false;
@@ -531,7 +536,7 @@ negative(struct rslv_query *q, const struct dns_msg *m,
 				ttl = min;
 		}
 		q->soa.ttl = ttl;
-		(void)cache_put_neg(q->env->cache, &q->asked, q->asked_type,
+		(void)cache_put_neg(q->env->cache, name, q->asked_type,
 		    kind, &rr->name, rr->rdata, rr->rdlen, ttl, now / 1000);
 		return true;
 	}
@@ -684,6 +689,47 @@ on_answer(struct rslv_query *q, const struct dns_msg *m, uint64_t now,
 	next_action(q, now, act);
 }
 
+/* Sets the cut to `child` with servers from the referral itself: its
+ * glue (names inside the referring zone only), else cached addresses,
+ * else NS names to look up. Works for TTL 0 records too (RFC 1035
+ * 3.2.1: usable for this transaction, never cached). */
+static bool
+cut_from_referral(struct rslv_query *q, const struct dns_msg *m,
+    const struct rslv_rrset *ns, const struct dns_name *child, uint64_t now)
+{
+	struct dns_name target;
+	struct net_addr a;
+	const struct dns_name parent = q->cut;
+
+	q->n_srv = 0;
+	q->n_need = q->next_need = 0;
+	for (unsigned k = 0; k < ns->n; k++) {
+		if (dns_rdata_target(DNS_T_NS, ns->rdata[k], ns->rdlen[k],
+		    &target) < 0)
+			continue;
+		bool got = false;
+		for (unsigned i = 0; i < m->n_rr[DNS_S_AR] &&
+		    dns_name_is_sub(&target, &parent); i++) {
+			const struct dns_rr *rr = &m->rr[DNS_S_AR][i];
+			if (dns_name_equal(&rr->name, &target) &&
+			    addr_from_rdata(rr->type, rr->rdata, rr->rdlen,
+			    q->env->port, &a)) {
+				add_server(q, &a);
+				got = true;
+			}
+		}
+		if (!got)
+			got = add_ns_addrs(q, &target, now);
+		if (!got && !dns_name_is_sub(&target, child) &&
+		    q->n_need < RSLV_SERVERS_MAX)
+			q->need[q->n_need++] = target;
+	}
+	if (q->n_srv == 0 && q->n_need == 0)
+		return false;
+	q->cut = *child;
+	return true;
+}
+
 /* A referral to a cut below the current one. Returns false if the
  * authority section holds none (or only an upward or sideways one). */
 static bool
@@ -717,7 +763,7 @@ on_referral(struct rslv_query *q, const struct dns_msg *m, uint64_t now)
 				put(q, &glue, CACHE_GLUE, now);
 		}
 		struct dns_name child = ns.name;
-		if (!cut_from_cache(q, &child, now))
+		if (!cut_from_referral(q, m, &ns, &child, now))
 			return false;
 		q->is_minimising = q->env->qname_minimise &&
 		    !q->is_forwarding;
@@ -738,6 +784,8 @@ lame(struct rslv_query *q, const char *why, uint64_t now,
 
 	tracef(q, "lame %s: %s", net_addr_format(&q->srv[q->asked_srv],
 	    true, srv, sizeof(srv)), why);
+	/* Not useful now: let it sink in the choice like a silent one. */
+	rslv_infra_update(q->env->infra, &q->srv[q->asked_srv], 0, true);
 	next_action(q, now, act);
 }
 
@@ -803,6 +851,29 @@ rslv_child_done(struct rslv_query *q, uint64_t now, struct rslv_action *act)
 	next_action(q, now, act);
 }
 
+/* Adds the in-bailiwick CNAMEs of the answer section that lead on from
+ * *name, and leaves *name at the chain's end. False when too long. */
+static bool
+follow_chain(struct rslv_query *q, const struct dns_msg *m,
+    struct dns_name *name, uint64_t now)
+{
+	enum cache_trust t = (m->hdr.flags & DNS_F_AA) ? CACHE_AUTH_ANSWER :
+	    CACHE_ANSWER;
+	struct rslv_rrset rs;
+
+	while ((q->is_forwarding || dns_name_is_sub(name, &q->cut)) &&
+	    gather(q, m, DNS_S_AN, name, DNS_T_CNAME, &rs)) {
+		if (q->n_chain >= RSLV_CHAIN_MAX)
+			return false;
+		put(q, &rs, t, now);
+		q->chain[q->n_chain++] = rs;
+		if (dns_rdata_target(DNS_T_CNAME, rs.rdata[0], rs.rdlen[0],
+		    name) < 0)
+			return false;
+	}
+	return true;
+}
+
 void
 rslv_on_response(struct rslv_query *q, const uint8_t *buf, size_t len,
     uint64_t now, struct rslv_action *act)
@@ -814,7 +885,8 @@ rslv_on_response(struct rslv_query *q, const uint8_t *buf, size_t len,
 	 * the name must come back in exactly our case. */
 	if (dns_msg_parse(buf, len, q->a, &m) < 0 || !m.has_q ||
 	    !(m.hdr.flags & DNS_F_QR) || m.hdr.id != q->id ||
-	    m.q.type != q->asked_type || m.q.name.len != q->asked.len ||
+	    m.q.type != q->asked_type || m.q.class != DNS_C_IN ||
+	    m.q.name.len != q->asked.len ||
 	    (q->env->use_0x20 ? memcmp(m.q.name.wire, q->asked.wire,
 	    q->asked.len) != 0 : !dns_name_equal(&m.q.name, &q->asked))) {
 		act->step = RSLV_WAIT;
@@ -828,6 +900,11 @@ rslv_on_response(struct rslv_query *q, const uint8_t *buf, size_t len,
 		act->step = RSLV_SEND;
 		act->over_tcp = true;
 		act->server = q->srv[q->asked_srv];
+		memcpy(act->query, q->sent, q->sent_len);
+		act->query_len = q->sent_len;
+		if (act->timeout_ms > q->deadline - now)
+			act->timeout_ms = q->deadline > now ?
+			    q->deadline - now : 1;
 		tracef(q, "truncated: retry over tcp");
 		return;
 	}
@@ -835,8 +912,15 @@ rslv_on_response(struct rslv_query *q, const uint8_t *buf, size_t len,
 	bool is_final = dns_name_equal(&q->asked, &q->target) &&
 	    q->asked_type == q->qtype;
 	if (rcode == DNS_R_NXDOMAIN) {
-		/* RFC 8020: nothing exists below a name that does not. */
-		if (!negative(q, &m, CACHE_NXDOMAIN, now) &&
+		/* RFC 6604: a CNAME chain in the answer comes first; the
+		 * NXDOMAIN is about where it ends. RFC 8020: nothing exists
+		 * below a name that does not. */
+		struct dns_name end = q->asked;
+		if (is_final && !follow_chain(q, &m, &end, now)) {
+			fail(q, "CNAME chain too long", act);
+			return;
+		}
+		if (!negative(q, &m, &end, CACHE_NXDOMAIN, now) &&
 		    !q->is_forwarding) {
 			lame(q, "NXDOMAIN without a SOA of its zone", now,
 			    act);
@@ -874,7 +958,7 @@ rslv_on_response(struct rslv_query *q, const uint8_t *buf, size_t len,
 			minimise_on(q, now, act);
 			return;
 		}
-		(void)negative(q, &m, CACHE_NODATA, now);
+		(void)negative(q, &m, &q->asked, CACHE_NODATA, now);
 		q->rcode = DNS_R_NOERROR;
 		finish(q, act);
 		return;

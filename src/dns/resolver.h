@@ -121,6 +121,9 @@ struct rslv_query {
 	unsigned		 asked_srv;
 	uint64_t		 sent_at;
 	bool			 asked_tcp;
+	uint8_t			 sent[DNS_NAME_MAX + 64];	/* its bytes,
+							 * for a TCP retry */
+	size_t			 sent_len;
 	/* The result. */
 	unsigned		 rcode;
 	struct rslv_rrset	 chain[RSLV_CHAIN_MAX + 1];	/* CNAMEs,
@@ -136,7 +139,8 @@ struct rslv_query {
 	void			*trace_arg;
 };
 
-/* Starts resolving (qname, qtype). Times (`now`, deadlines) are in ms
+/* Starts resolving (qname, qtype); everything in q is reset except
+ * trace and trace_arg (so zero the struct first). Times (`now`, deadlines) are in ms
  * of a monotonic clock; the cache is given now / 1000. */
 void rslv_init(struct rslv_query *q, const struct rslv_env *env,
     struct arena *a, const struct dns_name *qname, uint16_t qtype,
