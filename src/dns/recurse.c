@@ -36,6 +36,9 @@ struct rq_item {
 
 struct counters {
 	atomic_uint_fast64_t	 requests, cache_answers, refused, dropped;
+	/* Resolutions admitted and not yet finished, queued ones included:
+	 * the max_resolutions bound, shared by workers and the loop. */
+	atomic_uint		 admitted;
 };
 
 struct dns_recurse {
@@ -102,6 +105,19 @@ random32(void *arg)
 	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
 		log_err("RAND_bytes failed");
 	return v;
+}
+
+/* Takes a slot of max_resolutions; false when none is left. */
+static bool
+admit(struct dns_recurse *r)
+{
+	unsigned n = atomic_load(&r->c.admitted);
+
+	do {
+		if (n >= r->conf.max_jobs)
+			return false;
+	} while (!atomic_compare_exchange_weak(&r->c.admitted, &n, n + 1));
+	return true;
 }
 
 /* ---- replies to clients ---- */
@@ -181,7 +197,7 @@ dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
 	it->len = qlen;
 	memcpy(it->buf, q, qlen);
 	pthread_mutex_lock(&r->lock);
-	bool is_full = r->n_queued + r->n_jobs >= r->conf.max_jobs;
+	bool is_full = !admit(r);
 	bool wake = r->head == NULL;
 	if (!is_full) {
 		if (r->tail != NULL)
@@ -239,6 +255,7 @@ job_free(struct dns_rjob *j)
 	if (j->next != NULL)
 		j->next->prev = j->prev;
 	r->n_jobs--;
+	atomic_fetch_sub(&r->c.admitted, 1);
 	arena_free(&j->a);
 	free(j);
 }
@@ -508,6 +525,8 @@ on_queue(evutil_socket_t fd, short what, void *arg)
 			j->fd = it->fd;
 			j->peer = it->peer;
 			job_start(j);
+		} else {
+			atomic_fetch_sub(&r->c.admitted, 1);
 		}
 		free(it);
 		it = next;
@@ -526,13 +545,15 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
 	*job = NULL;
 	if (!must)
 		return len;
-	if (r->n_jobs >= r->conf.max_jobs) {
+	if (!admit(r)) {
 		atomic_fetch_add(&r->c.dropped, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
 	}
 	struct dns_rjob *j = job_new(r, q, qlen);
-	if (j == NULL)
+	if (j == NULL) {
+		atomic_fetch_sub(&r->c.admitted, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
+	}
 	j->reply = reply;
 	j->reply_arg = arg;
 	*job = j;
@@ -677,6 +698,6 @@ dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
 	out->cache_answers = atomic_load(&r->c.cache_answers);
 	out->refused = atomic_load(&r->c.refused);
 	out->dropped = atomic_load(&r->c.dropped);
-	out->jobs = r->n_jobs;
+	out->jobs = atomic_load(&r->c.admitted);
 	cache_stats(r->cache, cs);
 }

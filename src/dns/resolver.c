@@ -561,7 +561,7 @@ from_cache(struct rslv_query *q, uint64_t now)
 
 	for (;;) {
 		if (cache_get_rrset(q->env->cache, &q->target, q->qtype, s,
-		    q->a, &rs) == 0) {
+		    q->a, &rs) == 0 && rs.trust >= CACHE_ANSWER) {
 			struct rslv_rrset *o = &q->chain[q->n_chain++];
 			o->name = rs.name;
 			o->type = rs.type;
@@ -589,7 +589,7 @@ from_cache(struct rslv_query *q, uint64_t now)
 		}
 		if (q->qtype == DNS_T_CNAME || q->n_chain >= RSLV_CHAIN_MAX ||
 		    cache_get_rrset(q->env->cache, &q->target, DNS_T_CNAME, s,
-		    q->a, &rs) < 0 || rs.n == 0)
+		    q->a, &rs) < 0 || rs.n == 0 || rs.trust < CACHE_ANSWER)
 			return false;
 		struct rslv_rrset *o = &q->chain[q->n_chain++];
 		o->name = rs.name;
@@ -1047,8 +1047,11 @@ rslv_answer_cached(struct cache *c, const struct dns_msg *req,
 	unsigned n = 0;
 	uint16_t qtype = req->q.type;
 
+	/* Referral NS sets and glue are for finding servers, never answers
+	 * (RFC 2181 5.4.1). */
 	for (;;) {
-		if (cache_get_rrset(c, &name, qtype, now, a, &rs) == 0) {
+		if (cache_get_rrset(c, &name, qtype, now, a, &rs) == 0 &&
+		    rs.trust >= CACHE_ANSWER) {
 			chain[n++] = (struct rslv_rrset){ rs.name, rs.type,
 			    rs.ttl, rs.n, rs.rdata, rs.rdlen };
 			*len = build_reply(req, DNS_R_NOERROR, chain, n, NULL,
@@ -1066,7 +1069,7 @@ rslv_answer_cached(struct cache *c, const struct dns_msg *req,
 		}
 		if (qtype == DNS_T_CNAME || n >= RSLV_CHAIN_MAX ||
 		    cache_get_rrset(c, &name, DNS_T_CNAME, now, a, &rs) < 0 ||
-		    rs.n == 0 || dns_rdata_target(DNS_T_CNAME, rs.rdata[0],
+		    rs.n == 0 || rs.trust < CACHE_ANSWER || dns_rdata_target(DNS_T_CNAME, rs.rdata[0],
 		    rs.rdlen[0], &name) < 0)
 			return 0;
 		chain[n++] = (struct rslv_rrset){ rs.name, rs.type, rs.ttl,

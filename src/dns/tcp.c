@@ -96,6 +96,8 @@ conn_reply(void *arg, struct dns_rjob *job, const uint8_t *msg, size_t len)
 		}
 	}
 	emit_msg(c, msg, len);
+	if (c->is_closing)
+		return;		/* freed once this answer is flushed */
 	/* Reading may have paused for want of a job slot. */
 	if (!c->is_closing && !c->t->is_stopping)
 		bufferevent_enable(c->bev, EV_READ);
@@ -229,11 +231,14 @@ conn_write(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 
-	/* Output drained: close if asked, else go on reading. */
-	if (c->is_closing || c->t->is_stopping) {
+	/* Output drained: close if asked (and nothing is pending), else go
+	 * on reading. */
+	if ((c->is_closing || c->t->is_stopping) && c->n_jobs == 0) {
 		conn_free(c);
 		return;
 	}
+	if (c->is_closing)
+		return;
 	bufferevent_enable(bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 		conn_read(bev, c);
@@ -242,11 +247,18 @@ conn_write(struct bufferevent *bev, void *arg)
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	(void)what;
+	struct tcp_conn *c = arg;
+
+	/* A client that half-closed after its queries still gets the
+	 * answers being resolved for it. */
+	if ((what & BEV_EVENT_EOF) && c->n_jobs > 0) {
+		c->is_closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
 	/* EOF, error or idle timeout (RFC 7766 6.2.3: the server may
 	 * close idle connections). */
-	conn_free(arg);
+	conn_free(c);
 }
 
 static void

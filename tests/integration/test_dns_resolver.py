@@ -9,8 +9,8 @@ free port P that the resolvers are told with upstream_port = P:
   127.53.0.4   other.test, sub.example.test (sub is delegated glue-less
                to ns.other.test)
   127.53.0.5   a Python fake for spoof.test: forges and poisons
-  127.53.0.7   a Python fake that is lame for lame2.test (REFUSED) and
-               lame3.test (an upward referral)
+  127.53.0.7   a Python fake that is lame for lame2.test (REFUSED)
+  127.53.0.13  the same for lame3.test (an upward referral)
   127.53.0.8   a socket on P that only sends forged answers
   127.53.0.6, .10, .11, .12   sockets that swallow queries (silent.test)
   127.53.0.9   nothing at all (dead.test, dead2.test)
@@ -30,10 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-import dns.exception
 import dns.flags
 import dns.message
-import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -49,9 +47,10 @@ ROOT_IP, TLD_IP, LEAF_IP, OTHER_IP = ("127.53.0.1", "127.53.0.2",
                                       "127.53.0.3", "127.53.0.4")
 SPOOF_IP, LAME_IP, FORGER_IP, DEAD_IP = ("127.53.0.5", "127.53.0.7",
                                          "127.53.0.8", "127.53.0.9")
+LAME3_IP = "127.53.0.13"
 SILENT_IPS = ("127.53.0.6", "127.53.0.10", "127.53.0.11", "127.53.0.12")
 ALL_IPS = (ROOT_IP, TLD_IP, LEAF_IP, OTHER_IP, SPOOF_IP, LAME_IP, FORGER_IP,
-           DEAD_IP) + SILENT_IPS
+           DEAD_IP, LAME3_IP) + SILENT_IPS
 
 RESOLVE_TIMEOUT = 2.0           # resolve_timeout of every resolver here
 SLACK = 0.7                     # scheduling, ctl, Python
@@ -155,10 +154,10 @@ class Hierarchy:
                                  "sub.example.test":
                                  "sub.example.test.zone"}, {}),
         }
-        for name, (ip, zones, dns) in spec.items():
+        for name, (ip, zones, opts) in spec.items():
             n = DnsNode(self.binary, self.tmp_factory.mktemp("auth-" +
                                                              name),
-                        "%s:%d" % (ip, self.port), dns=dns, zones=zones)
+                        "%s:%d" % (ip, self.port), dns=opts, zones=zones)
             self.nodes[name] = n
             setattr(self, name, n)
         for n in self.nodes.values():
@@ -168,6 +167,7 @@ class Hierarchy:
         self.fakes = FakeServers(self.port)
         self.fakes.answer_on(SPOOF_IP, spoof_handler)
         self.fakes.answer_on(LAME_IP, lame_handler)
+        self.fakes.answer_on(LAME3_IP, lame_handler)
         self.fakes.forger(FORGER_IP)
         for ip in SILENT_IPS:
             self.fakes.silent_on(ip)
@@ -392,8 +392,9 @@ def spoof_handler(fakes, sock, peer, q):
 
 
 def lame_handler(fakes, sock, peer, q):
-    """127.53.0.7: named as a server of lame2.test and lame3.test, serves
-    neither: REFUSED for lame2, an upward referral (no AA) for lame3."""
+    """127.53.0.7 and .13: named as servers of lame2.test and lame3.test,
+    serve neither: REFUSED for lame2, an upward referral (no AA) for
+    lame3."""
     name = q.question[0].name.to_text().lower()
     if name.endswith("lame3.test."):
         r = response(q, aa=False, authority=[". 3600 NS a.root."],
@@ -417,7 +418,7 @@ def ask(node, qname, qtype="A", rd=True, tcp=False, edns=True,
     return dns.query.udp(q, host, port=port, timeout=timeout)
 
 
-def ask_leaf(hier, node, qname, qtype="A"):
+def ask_leaf(node, qname, qtype="A"):
     """The authority's own answer (RD=0) at its address and port P."""
     return ask(node, qname, qtype, rd=False)
 
@@ -517,7 +518,7 @@ def test_answers_match_the_authoritative_data(hier, make_resolver):
                             (hier.root, TOP_QUESTIONS["root"]),
                             (hier.tld, TOP_QUESTIONS["tld"])):
         for qname, qtype in questions:
-            want = ask_leaf(hier, node, qname, qtype)
+            want = ask_leaf(node, qname, qtype)
             got = ask(r, qname, qtype)
             bad += ["%s %s: %s" % (qname, qtype, b)
                     for b in compare(got, want)]
@@ -535,7 +536,7 @@ def test_referral_data_is_not_given_as_an_answer(hier, make_resolver):
     ns and ns2, TTL 300."""
     r = make_resolver()
     assert answer_of(ask(r, "www.other.test")) == ["192.0.2.101"]
-    want = ask_leaf(hier, hier.other, "other.test", "NS")
+    want = ask_leaf(hier.other, "other.test", "NS")
     got = ask(r, "other.test", "NS")
     assert rrs(got.answer) == rrs(want.answer), \
         "the parent's delegation came back as the answer:\n%s" % got
@@ -732,12 +733,12 @@ def test_lame_servers_skipped(hier, make_resolver):
     # The good server of lame2/lame3 (127.53.0.3) gets measured first, so
     # the unmeasured lame one is tried before it.
     assert answer_of(ask(r, "www.example.test")) == ["192.0.2.2"]
-    for zone, want in (("lame2.test", "192.0.2.22"),
-                       ("lame3.test", "192.0.2.33")):
-        n0 = len(hier.fakes.queries(LAME_IP))
+    for zone, lame_ip, want in (("lame2.test", LAME_IP, "192.0.2.22"),
+                                ("lame3.test", LAME3_IP, "192.0.2.33")):
+        n0 = len(hier.fakes.queries(lame_ip))
         got = ask(r, "www." + zone, "A")
         assert got.rcode() == NOERROR and answer_of(got) == [want], got
-        asked = hier.fakes.queries(LAME_IP)[n0:]
+        asked = hier.fakes.queries(lame_ip)[n0:]
         assert ("www.%s." % zone, "A") in asked, \
             "precondition: the lame server of %s was not tried: %s" % (
                 zone, asked)
@@ -811,7 +812,11 @@ def test_spoofed_answers_are_not_cached(hier, make_resolver):
     assert got.rcode() == SERVFAIL, got
     assert int(hier.other.dns_stats()["rcode.refused"]) > refused0, \
         "the real ns.other.test was not asked"
-    # Nothing forged was believed.
+    # Nothing forged was believed: www.other.test is what other.test's
+    # own server says.
+    real = ask_leaf(hier.other, "www.other.test", "A")
+    got = ask(r, "www.other.test", "A")
+    assert rrs(got.answer) == rrs(real.answer), (got, real)
     for qname, qtype, want in (("www.other.test", "A", ["192.0.2.101"]),
                                ("www.example.test", "A", ["192.0.2.2"]),
                                ("ns.other.test", "A", [OTHER_IP]),
@@ -1054,6 +1059,7 @@ def test_malformed_packets_then_still_resolves(hier, make_resolver):
             c.sendall(struct.pack("!H", len(slow)) + slow)
     got, secs = timed(ask, r, "www.example.test", "A")
     assert answer_of(got) == ["192.0.2.2"], got
+    assert secs < RESOLVE_TIMEOUT, secs
     assert answer_of(ask(r, "alias.example.test", "A")) == ["192.0.2.101"]
     assert answer_of(ask(r, "www.sub.example.test", "A", tcp=True)) == \
         ["192.0.2.201"]
