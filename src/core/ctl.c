@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -208,21 +209,12 @@ ctl_server_free(struct ctl_server **cp)
 	*cp = NULL;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for `events` on fd until `deadline`. Returns 0 or -ETIMEDOUT. */
 static int
 wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)clock_mono_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = events };
@@ -238,7 +230,7 @@ int
 ctl_call(const char *path, const char *line, FILE *out, int timeout_ms)
 {
 	struct sockaddr_un sun;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)clock_mono_ms() + timeout_ms;
 	char buf[4096];
 	char head[8] = "";
 	size_t n_head = 0;

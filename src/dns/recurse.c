@@ -7,6 +7,7 @@
  * an answer came truncated. */
 #include "dns/recurse.h"
 
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -84,15 +86,6 @@ struct dns_rjob {
 };
 
 static void job_step(struct dns_rjob *j);
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint32_t
 random32(void *arg)
@@ -298,7 +291,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_rjob *j = arg;
 	struct rslv_query *q = &j->q[j->depth];
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	if (what & EV_TIMEOUT) {
 		j->r->st.timeouts++;
@@ -352,7 +345,7 @@ send_udp(struct dns_rjob *j)
 	j->ev = event_new(j->r->base, fd, EV_READ, on_udp, j);
 	if (j->ev == NULL)
 		return -ENOMEM;
-	j->wait_until = now_ms() + j->act.timeout_ms;
+	j->wait_until = clock_mono_ms() + j->act.timeout_ms;
 	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000),
 	    (suseconds_t)(j->act.timeout_ms % 1000) * 1000 };
 	event_add(j->ev, &tv);
@@ -374,7 +367,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, 2);
 	evbuffer_remove(in, j->r->rbuf, len);
-	rslv_on_response(&j->q[j->depth], j->r->rbuf, len, now_ms(),
+	rslv_on_response(&j->q[j->depth], j->r->rbuf, len, clock_mono_ms(),
 	    &j->act);
 	if (j->act.step == RSLV_WAIT)
 		return;
@@ -392,7 +385,7 @@ on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	/* EOF, error or timeout before a whole answer. */
 	j->r->st.timeouts++;
 	upstream_close(j);
-	rslv_on_timeout(&j->q[j->depth], now_ms(), &j->act);
+	rslv_on_timeout(&j->q[j->depth], clock_mono_ms(), &j->act);
 	job_step(j);
 }
 
@@ -425,7 +418,7 @@ job_step(struct dns_rjob *j)
 {
 	for (;;) {
 		struct rslv_query *q = &j->q[j->depth];
-		uint64_t now = now_ms();
+		uint64_t now = clock_mono_ms();
 		switch (j->act.step) {
 		case RSLV_SEND: {
 			int err = j->act.over_tcp ? send_tcp(j) : send_udp(j);
@@ -490,7 +483,7 @@ job_new(struct dns_recurse *r, const uint8_t *q, size_t qlen)
 static void
 job_start(struct dns_rjob *j)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 
 	rslv_init(&j->q[0], &j->r->env, j->a, &j->req.q.name, j->req.q.type,
 	    0, &j->n_sent, now);

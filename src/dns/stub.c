@@ -5,6 +5,7 @@
  * Not here: iteration from the root (dns/resolver.c, dig +trace). */
 #include "dns/stub.h"
 
+
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -18,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/err.h"
 
 #define TIMEOUT_DEFAULT_MS	2000
@@ -37,15 +39,6 @@ struct xfer {
 	struct arena		*a;
 	uint8_t			*rbuf;			/* DNS_MSG_MAX */
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The timeout of try `i` (from 0): doubled each time (RFC 1536 1,
  * resolv.conf's backoff), capped. */
@@ -74,7 +67,7 @@ static int
 wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = clock_mono_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		uint64_t left = deadline - now;
@@ -277,7 +270,7 @@ query_try(const struct net_addr *server, const struct dns_name *name,
 	    .a = a };
 	bool is_tcp = (o->flags & STUB_F_TCP) != 0;
 	uint16_t edns = o->edns_size;
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = clock_mono_ms();
 	int err;
 
 	if (server->len == 0)
@@ -288,7 +281,7 @@ query_try(const struct net_addr *server, const struct dns_name *name,
 	for (;;) {
 		if ((err = xfer_build(&x, o->flags, edns)) < 0)
 			break;
-		x.deadline = mono_ms() + timeout_ms;
+		x.deadline = clock_mono_ms() + timeout_ms;
 		err = is_tcp ? tcp_exchange(&x, out) : udp_exchange(&x, out);
 		if (!is_tcp && is_truncated(err, out)) {
 			/* RFC 7766 5: the same question over TCP. */
@@ -305,7 +298,7 @@ query_try(const struct net_addr *server, const struct dns_name *name,
 	}
 	free(x.rbuf);
 	if (err == 0) {
-		out->rtt_ms = (unsigned)(mono_ms() - t0);
+		out->rtt_ms = (unsigned)(clock_mono_ms() - t0);
 		out->is_tcp = is_tcp;
 		out->is_cached = false;
 		out->server = *server;
