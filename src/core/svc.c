@@ -573,6 +573,10 @@ svc_run(const struct svc_def *def, const struct svc_prep *prep)
 		status = 0;
 	log_info("stopped");
 out:
+	/* Leaving anyway: a late SIGTERM from the supervisor (after a
+	 * Ctrl-C reached the whole group) must not kill the cleanup. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	if (sv.free != NULL)
 		sv.free(&sv);
 	ctl_server_free(&sv.ctl);
