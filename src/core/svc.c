@@ -574,9 +574,13 @@ svc_run(const struct svc_def *def, const struct svc_prep *prep)
 	log_info("stopped");
 out:
 	/* Leaving anyway: a late SIGTERM from the supervisor (after a
-	 * Ctrl-C reached the whole group) must not kill the cleanup. */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
+	 * Ctrl-C reached the whole group) must not kill the cleanup, even
+	 * once freeing the signal events restores the default action. */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	if (sv.free != NULL)
 		sv.free(&sv);
 	ctl_server_free(&sv.ctl);
