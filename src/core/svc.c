@@ -515,6 +515,7 @@ svc_run(const struct svc_def *def, const struct svc_prep *prep)
 	struct svc sv = { 0 };
 	struct ctl_cmd *cmds = NULL;
 	char path[4096];
+	sigset_t stop_sigs;
 	int err, status = 1;
 
 	sv.def = def;
@@ -576,7 +577,6 @@ out:
 	/* Leaving anyway: a late SIGTERM from the supervisor (after a
 	 * Ctrl-C reached the whole group) must not kill the cleanup, even
 	 * once freeing the signal events restores the default action. */
-	sigset_t stop_sigs;
 	sigemptyset(&stop_sigs);
 	sigaddset(&stop_sigs, SIGTERM);
 	sigaddset(&stop_sigs, SIGINT);
