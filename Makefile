@@ -12,7 +12,7 @@ PYTHON	:= /usr/bin/python3
 CONF	?= etc/inetkit.conf
 
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-	-Wno-unused-parameter -Wstrict-prototypes -Wformat=2 -g -Isrc
+	-Wstrict-prototypes -Wformat=2 -g -Isrc
 CFLAGS	?= -O2
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined

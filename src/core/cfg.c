@@ -242,6 +242,7 @@ add_addr(const char *w, void *dst, int default_port)
 static int
 add_cidr(const char *w, void *dst, int unused)
 {
+	(void)unused;
 	struct net_cidrs *l = dst;
 	struct net_cidr c;
 	int err = net_cidr_parse(w, &c);

@@ -625,6 +625,7 @@ sess_process(struct line_sess *ls)
 static void
 sess_read_cb(struct bufferevent *bev, void *arg)
 {
+	(void)bev;
 	struct line_sess *ls = arg;
 
 	if (!ls->is_closing)
@@ -638,6 +639,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 static void
 sess_write_cb(struct bufferevent *bev, void *arg)
 {
+	(void)bev;
 	struct line_sess *ls = arg;
 
 	if (!ls->is_closing)
@@ -687,6 +689,8 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 sess_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct line_sess *ls = arg;
 
 	if (ls->is_closing) {
@@ -870,6 +874,7 @@ static void
 srv_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
+	(void)lev;
 	struct line_listener *li = arg;
 	struct line_server *srv = li->srv;
 	const struct line_limits *lim = srv->limits;
@@ -908,6 +913,8 @@ lst_error_cb(struct evconnlistener *lev, void *arg)
 static void
 lst_pause_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct line_listener *li = arg;
 
 	if (evconnlistener_enable(li->lev) < 0)

@@ -58,7 +58,7 @@ log_level_name(enum log_level lv)
 	return level_names[lv];
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vmsg(enum log_level lv, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];

@@ -117,6 +117,8 @@ child_start(struct child *k)
 static void
 on_restart(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct child *k = arg;
 
 	if (!k->sup->is_stopping && k->pid == 0)
@@ -163,6 +165,8 @@ child_exited(struct super *sup, struct child *k, int status)
 static void
 on_chld(evutil_socket_t sig, short what, void *arg)
 {
+	(void)sig;
+	(void)what;
 	struct super *sup = arg;
 	int status;
 	pid_t pid;
@@ -187,6 +191,8 @@ signal_all(struct super *sup, int sig)
 static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct super *sup = arg;
 
 	for (size_t i = 0; i < sup->n_kids; i++)
@@ -200,6 +206,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 static void
 on_term(evutil_socket_t sig, short what, void *arg)
 {
+	(void)what;
 	struct super *sup = arg;
 	const struct global_conf *g = cfg_get(sup->cfg, "inetkit");
 
@@ -226,6 +233,8 @@ on_term(evutil_socket_t sig, short what, void *arg)
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	(void)sig;
+	(void)what;
 	struct super *sup = arg;
 	struct cfg_errs errs = { 0 };
 	struct cfg *nc = NULL;

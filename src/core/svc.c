@@ -420,6 +420,8 @@ static const struct ctl_cmd builtin_cmds[] = {
 static void
 on_deadline(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct svc *sv = arg;
 
 	log_warn("stop: sessions still open after %llums, closing",
@@ -430,6 +432,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 static void
 on_term(evutil_socket_t sig, short what, void *arg)
 {
+	(void)what;
 	struct svc *sv = arg;
 
 	if (sv->is_stopping) {
@@ -456,6 +459,8 @@ on_term(evutil_socket_t sig, short what, void *arg)
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	(void)sig;
+	(void)what;
 	(void)svc_reload(arg, NULL);
 }
 
@@ -468,6 +473,8 @@ svc_stopped(struct svc *sv)
 static void
 on_idle_poll(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct svc *sv = arg;
 	struct timeval tv = { 0, 50000 };
 

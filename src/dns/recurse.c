@@ -378,6 +378,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 static void
 on_tcp_event(struct bufferevent *bev, short what, void *arg)
 {
+	(void)bev;
 	struct dns_rjob *j = arg;
 
 	if (what & BEV_EVENT_CONNECTED)
@@ -494,6 +495,8 @@ job_start(struct dns_rjob *j)
 static void
 on_deferred_start(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	job_start(arg);
 }
 
@@ -501,6 +504,8 @@ on_deferred_start(evutil_socket_t fd, short what, void *arg)
 static void
 on_queue(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct dns_recurse *r = arg;
 	uint64_t v;
 

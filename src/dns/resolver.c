@@ -184,7 +184,7 @@ rslv_infra_update(struct rslv_infra *in, const struct net_addr *a,
 
 /* ---- helpers ---- */
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 tracef(struct rslv_query *q, const char *fmt, ...)
 {
 	char buf[512];
@@ -219,6 +219,7 @@ fail(struct rslv_query *q, const char *why, struct rslv_action *act)
 static void
 finish(struct rslv_query *q, struct rslv_action *act)
 {
+	(void)q;
 	act->step = RSLV_DONE;
 }
 

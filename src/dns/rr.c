@@ -355,6 +355,7 @@ static int
 visit_expand(void *arg, enum fk f, const uint8_t *p, size_t n,
     const struct dns_name *nm)
 {
+	(void)f;
 	struct wr *w = arg;
 
 	if (nm != NULL)
@@ -642,6 +643,9 @@ static int
 visit_target(void *arg, enum fk f, const uint8_t *p, size_t n,
     const struct dns_name *nm)
 {
+	(void)f;
+	(void)p;
+	(void)n;
 	struct target *t = arg;
 
 	if (nm != NULL && !t->found) {

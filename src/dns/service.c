@@ -349,6 +349,8 @@ seconds_since(const struct timespec *t0)
 static void
 on_retire(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	struct dns_state *ds = arg;
 	struct timeval tv = { 0, RETIRE_POLL_MS * 1000 };
 

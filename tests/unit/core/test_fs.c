@@ -111,6 +111,9 @@ dir_count(const char *dir)
 static int
 rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
+	(void)st;
+	(void)type;
+	(void)ftw;
 	return remove(path);
 }
 

@@ -415,6 +415,7 @@ cmd_echo(struct line_sess *ls, char *args)
 static enum line_act
 cmd_quit(struct line_sess *ls, char *args)
 {
+	(void)args;
 	line_reply(ls, "221 bye");
 	return LINE_CLOSE;
 }
@@ -422,6 +423,7 @@ cmd_quit(struct line_sess *ls, char *args)
 static enum line_act
 cmd_secret(struct line_sess *ls, char *args)
 {
+	(void)args;
 	line_reply(ls, "250 secret ok");
 	return LINE_OK;
 }
@@ -429,6 +431,7 @@ cmd_secret(struct line_sess *ls, char *args)
 static enum line_act
 cmd_auth(struct line_sess *ls, char *args)
 {
+	(void)args;
 	line_reply(ls, "235 ok");
 	return LINE_OK;
 }
@@ -436,6 +439,7 @@ cmd_auth(struct line_sess *ls, char *args)
 static enum line_act
 cmd_starttls(struct line_sess *ls, char *args)
 {
+	(void)args;
 	struct tctx *c = line_server_ctx(ls->srv);
 
 	if (!c->has_tls) {
@@ -450,6 +454,7 @@ cmd_starttls(struct line_sess *ls, char *args)
 static enum line_act
 cmd_wait(struct line_sess *ls, char *args)
 {
+	(void)args;
 	struct tctx *c = line_server_ctx(ls->srv);
 
 	c->waiting = ls;
@@ -477,6 +482,7 @@ cmd_big(struct line_sess *ls, char *args)
 static enum line_act
 t_raw(struct line_sess *ls, char *line, size_t len, unsigned flags)
 {
+	(void)flags;
 	struct tsess *s = (struct tsess *)ls;
 
 	if (len == 1 && line[0] == '.') {
@@ -491,6 +497,7 @@ t_raw(struct line_sess *ls, char *line, size_t len, unsigned flags)
 static enum line_act
 cmd_data(struct line_sess *ls, char *args)
 {
+	(void)args;
 	line_reply(ls, "354 go");
 	ls->raw_line = t_raw;
 	return LINE_OK;
@@ -531,6 +538,7 @@ static void
 t_error_tagged(struct line_sess *ls, enum line_error err,
     const struct line_cmd *cmd)
 {
+	(void)cmd;
 	line_reply_tagged(ls, "BAD %s", t_err_text[err] + 4);
 }
 
@@ -589,6 +597,9 @@ struct cli {
 static void
 guard_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	(void)arg;
 }
 
 static int
@@ -1525,6 +1536,7 @@ test_sess_secret_not_logged(void **state)
 static int
 tls_env_setup(void **state)
 {
+	(void)state;
 	char err[512];
 
 	snprintf(tls_env.dir, sizeof(tls_env.dir),
@@ -1552,6 +1564,7 @@ tls_env_setup(void **state)
 static int
 tls_env_teardown(void **state)
 {
+	(void)state;
 	SSL_CTX_free(tls_env.srv);
 	SSL_CTX_free(tls_env.cli);
 	unlink(tls_env.cert);

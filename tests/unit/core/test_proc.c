@@ -55,6 +55,7 @@ need_root(void)
 static void
 test_lookup_root(void **state)
 {
+	(void)state;
 	uid_t uid = 1;
 	gid_t gid = 1;
 
@@ -66,6 +67,7 @@ test_lookup_root(void **state)
 static void
 test_lookup_missing(void **state)
 {
+	(void)state;
 	uid_t uid = 42;
 	gid_t gid = 42;
 
@@ -120,6 +122,7 @@ child_drop_nobody(void)
 static void
 test_drop_privs(void **state)
 {
+	(void)state;
 	need_root();
 	assert_int_equal(in_child(child_drop_nobody), 0);
 }
@@ -134,6 +137,7 @@ child_drop_to_root(void)
 static void
 test_drop_privs_to_root_denied(void **state)
 {
+	(void)state;
 	need_root();
 	assert_int_equal(in_child(child_drop_to_root), 0);
 }
@@ -151,6 +155,7 @@ child_drop_unknown(void)
 static void
 test_drop_privs_unknown_user(void **state)
 {
+	(void)state;
 	need_root();
 	assert_int_equal(in_child(child_drop_unknown), 0);
 }
@@ -171,6 +176,7 @@ child_drop_twice(void)
 static void
 test_drop_privs_when_not_root(void **state)
 {
+	(void)state;
 	need_root();
 	assert_int_equal(in_child(child_drop_twice), 0);
 }
@@ -178,6 +184,7 @@ test_drop_privs_when_not_root(void **state)
 static void
 on_sig(int sig)
 {
+	(void)sig;
 }
 
 static int
@@ -219,12 +226,14 @@ child_reset_signals(void)
 static void
 test_reset_signals(void **state)
 {
+	(void)state;
 	assert_int_equal(in_child(child_reset_signals), 0);
 }
 
 static void
 test_cloexec(void **state)
 {
+	(void)state;
 	int p[2];
 
 	assert_int_equal(pipe(p), 0);
@@ -244,6 +253,7 @@ test_cloexec(void **state)
 static void
 test_is_root(void **state)
 {
+	(void)state;
 	assert_int_equal(proc_is_root(), geteuid() == 0);
 }
 

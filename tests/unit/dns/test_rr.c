@@ -50,6 +50,7 @@ static struct arena *A;
 static int
 setup(void **state)
 {
+	(void)state;
 	A = arena_new(65536);
 	return A == NULL;
 }
@@ -57,6 +58,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	(void)state;
 	arena_free(&A);
 	return 0;
 }

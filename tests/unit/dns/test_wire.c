@@ -126,6 +126,7 @@ static struct arena *A;
 static int
 setup(void **state)
 {
+	(void)state;
 	A = arena_new(1 << 16);
 	return A == NULL;
 }
@@ -133,6 +134,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	(void)state;
 	arena_free(&A);
 	return 0;
 }
