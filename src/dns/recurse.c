@@ -28,6 +28,8 @@
 #include "core/err.h"
 #include "core/log.h"
 
+#define FLIGHT_BUCKETS	1024
+
 struct rq_item {
 	struct rq_item	*next;
 	int		 fd;
@@ -62,6 +64,8 @@ struct dns_recurse {
 	struct dns_recurse_stats st;		/* event loop only */
 	uint8_t			 rbuf[DNS_MSG_MAX];
 	uint8_t			 obuf[DNS_MSG_MAX];
+	uint8_t			 wbuf[DNS_MSG_MAX];	/* for waiters */
+	struct flight		*flights[FLIGHT_BUCKETS];
 };
 
 struct dns_rjob {
@@ -83,6 +87,23 @@ struct dns_rjob {
 	struct event		*ev;
 	struct bufferevent	*bev;
 	uint64_t		 wait_until;
+	/* Coalescing: the question this job asked for others too, or the
+	 * one it waits on instead of asking itself. */
+	struct flight		*flight;
+	struct flight		*parked;
+	struct dns_rjob		*next_waiter;
+};
+
+/* A question on the wire (name, type, server) that later jobs wait on
+ * instead of asking it again: a burst of names under one new zone costs
+ * one referral query, not one per name. */
+struct flight {
+	struct flight		*next;
+	uint32_t		 hash;
+	struct dns_name		 name;		/* lowercased */
+	uint16_t		 type;
+	struct net_addr		 server;
+	struct dns_rjob		*waiters;
 };
 
 static void job_step(struct dns_rjob *j);
@@ -235,11 +256,129 @@ upstream_close(struct dns_rjob *j)
 	}
 }
 
+static uint32_t
+flight_hash(const struct dns_name *n, uint16_t type)
+{
+	return dns_name_hash(n) ^ (uint32_t)type * 2654435761u;
+}
+
+static struct flight *
+flight_find(struct dns_recurse *r, const struct dns_name *n, uint16_t type,
+    const struct net_addr *server)
+{
+	uint32_t h = flight_hash(n, type);
+
+	for (struct flight *f = r->flights[h % FLIGHT_BUCKETS]; f != NULL;
+	    f = f->next)
+		if (f->hash == h && f->type == type &&
+		    dns_name_equal(&f->name, n) &&
+		    net_addr_same_ip(&f->server, server) &&
+		    net_addr_port(&f->server) == net_addr_port(server))
+			return f;
+	return NULL;
+}
+
+static void
+flight_start(struct dns_rjob *j)
+{
+	struct dns_recurse *r = j->r;
+	const struct rslv_query *q = &j->q[j->depth];
+	struct flight *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return;		/* no coalescing for this one */
+	f->name = q->asked;
+	dns_name_lower(&f->name);
+	f->type = q->asked_type;
+	f->server = j->act.server;
+	f->hash = flight_hash(&f->name, f->type);
+	f->next = r->flights[f->hash % FLIGHT_BUCKETS];
+	r->flights[f->hash % FLIGHT_BUCKETS] = f;
+	j->flight = f;
+}
+
+/* Takes the owner's flight out of the table; returns its waiters. */
+static struct dns_rjob *
+flight_end(struct dns_rjob *j)
+{
+	struct dns_recurse *r = j->r;
+	struct flight *f = j->flight;
+
+	if (f == NULL)
+		return NULL;
+	for (struct flight **fp = &r->flights[f->hash % FLIGHT_BUCKETS];
+	    *fp != NULL; fp = &(*fp)->next) {
+		if (*fp == f) {
+			*fp = f->next;
+			break;
+		}
+	}
+	struct dns_rjob *w = f->waiters;
+	for (struct dns_rjob *x = w; x != NULL; x = x->next_waiter)
+		x->parked = NULL;
+	free(f);
+	j->flight = NULL;
+	return w;
+}
+
+/* Hands the owner's outcome to each waiter: the response (NULL: a
+ * timeout), with the waiter's own ID and question case written in. */
+static void
+flight_wake(struct dns_rjob *w, const uint8_t *resp, size_t len)
+{
+	struct dns_recurse *r = w->r;
+	uint64_t now = clock_mono_ms();
+
+	while (w != NULL) {
+		struct dns_rjob *next = w->next_waiter;
+		struct rslv_query *q = &w->q[w->depth];
+		w->next_waiter = NULL;
+		if (resp != NULL && len >= (size_t)DNS_HDR_LEN + q->asked.len) {
+			memcpy(r->wbuf, resp, len);
+			r->wbuf[0] = (uint8_t)(q->id >> 8);
+			r->wbuf[1] = (uint8_t)q->id;
+			/* The question is never compressed: 0x20 case. */
+			memcpy(r->wbuf + DNS_HDR_LEN, q->asked.wire,
+			    q->asked.len);
+			rslv_on_response(q, r->wbuf, len, now, &w->act);
+			if (w->act.step == RSLV_WAIT)
+				rslv_on_timeout(q, now, &w->act);
+		} else {
+			rslv_on_timeout(q, now, &w->act);
+		}
+		job_step(w);
+		w = next;
+	}
+}
+
+/* The owner's wait is over (answer, timeout or error). */
+static void
+flight_done(struct dns_rjob *j, const uint8_t *resp, size_t len)
+{
+	struct dns_rjob *w = flight_end(j);
+
+	if (w != NULL)
+		flight_wake(w, resp, len);
+}
+
 static void
 job_free(struct dns_rjob *j)
 {
 	struct dns_recurse *r = j->r;
 
+	/* Only at teardown can a job go with others waiting on it, or
+	 * while waiting itself: unhook without waking anyone. */
+	(void)flight_end(j);
+	if (j->parked != NULL) {
+		for (struct dns_rjob **wp = &j->parked->waiters; *wp != NULL;
+		    wp = &(*wp)->next_waiter) {
+			if (*wp == j) {
+				*wp = j->next_waiter;
+				break;
+			}
+		}
+		j->parked = NULL;
+	}
 	upstream_close(j);
 	if (j->prev != NULL)
 		j->prev->next = j->next;
@@ -297,6 +436,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		j->r->st.timeouts++;
 		upstream_close(j);
 		rslv_on_timeout(q, now, &j->act);
+		flight_done(j, NULL, 0);
 		job_step(j);
 		return;
 	}
@@ -308,6 +448,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		 * on our connected socket): no need to wait it out. */
 		upstream_close(j);
 		rslv_on_timeout(q, now, &j->act);
+		flight_done(j, NULL, 0);
 		job_step(j);
 		return;
 	}
@@ -315,6 +456,9 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	if (j->act.step == RSLV_WAIT)
 		goto rearm;
 	upstream_close(j);
+	/* Waiters take the same bytes (copied: the owner's next query
+	 * may reuse rbuf) before the owner moves on. */
+	flight_done(j, j->r->rbuf, (size_t)n);
 	job_step(j);
 	return;
 rearm:;
@@ -324,10 +468,21 @@ rearm:;
 	event_add(j->ev, &tv);
 }
 
+/* Returns 0 once sent (or parked behind the same question), or -errno. */
 static int
 send_udp(struct dns_rjob *j)
 {
 	const struct net_addr *s = &j->act.server;
+	const struct rslv_query *q = &j->q[j->depth];
+	struct flight *f = flight_find(j->r, &q->asked, q->asked_type, s);
+
+	if (f != NULL) {
+		j->parked = f;
+		j->next_waiter = f->waiters;
+		f->waiters = j;
+		j->r->st.coalesced++;
+		return 0;
+	}
 	int fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 
@@ -350,6 +505,7 @@ send_udp(struct dns_rjob *j)
 	    (suseconds_t)(j->act.timeout_ms % 1000) * 1000 };
 	event_add(j->ev, &tv);
 	j->r->st.upstream++;
+	flight_start(j);
 	return 0;
 }
 

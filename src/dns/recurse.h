@@ -43,6 +43,7 @@ struct dns_recurse_stats {
 	uint64_t	 upstream_tcp;
 	uint64_t	 timeouts;
 	uint64_t	 dropped;	/* over max_jobs */
+	uint64_t	 coalesced;	/* waited on another's upstream query */
 	uint64_t	 jobs;		/* in flight now */
 };
 

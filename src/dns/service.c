@@ -477,6 +477,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    "resolver.servfail=%llu\nresolver.refused=%llu\n"
 		    "resolver.upstream=%llu\nresolver.upstream_tcp=%llu\n"
 		    "resolver.timeouts=%llu\nresolver.dropped=%llu\n"
+		    "resolver.coalesced=%llu\n"
 		    "resolver.in_flight=%llu\ncache.hits=%llu\n"
 		    "cache.misses=%llu\ncache.neg_hits=%llu\n"
 		    "cache.inserts=%llu\ncache.evictions=%llu\n"
@@ -491,6 +492,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    (unsigned long long)rs.upstream_tcp,
 		    (unsigned long long)rs.timeouts,
 		    (unsigned long long)rs.dropped,
+		    (unsigned long long)rs.coalesced,
 		    (unsigned long long)rs.jobs,
 		    (unsigned long long)cs.hits,
 		    (unsigned long long)cs.misses,
