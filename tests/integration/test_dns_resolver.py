@@ -1177,3 +1177,40 @@ def test_reload_changes_who_may_recurse(hier, make_resolver):
     assert answer_of(ask(r, "www.example.test")) == ["192.0.2.2"]
     assert hier.queries() == before
     assert answer_of(ask(r, "mail.example.test")) == ["192.0.2.3"]
+
+
+def test_identical_upstream_questions_are_asked_once(hier, make_resolver):
+    """A burst of names under a zone the cold resolver has not met yet
+    costs one referral query at the root and one at the TLD, not one per
+    name: later jobs wait on the question already in flight."""
+    r = make_resolver()
+    names = ["www.example.test", "mail.example.test", "txt.example.test"]
+    names += ["nosuch%d.example.test" % i for i in range(17)]
+    before = hier.queries()
+    host, port = r.addr4
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(Q_TIMEOUT)
+    try:
+        ids = {}
+        for i, name in enumerate(names):
+            q = dns.message.make_query(name, "A", use_edns=0)
+            q.id = 1000 + i
+            ids[q.id] = name
+            sock.sendto(q.to_wire(), (host, port))
+        got = {}
+        deadline = time.monotonic() + 5
+        while len(got) < len(names) and time.monotonic() < deadline:
+            m = dns.message.from_wire(sock.recv(4096))
+            got[m.id] = m
+    finally:
+        sock.close()
+    assert set(got) == set(ids), "answers missing for %s" % sorted(
+        ids[i] for i in set(ids) - set(got))
+    for i, m in got.items():
+        want = ask_leaf(hier.leaf, ids[i])
+        assert m.rcode() == want.rcode(), ids[i]
+        assert rrs(m.answer) == rrs(want.answer), ids[i]
+    after = hier.queries()
+    assert after["root"] - before["root"] == 1, (before, after)
+    assert after["tld"] - before["tld"] == 1, (before, after)
+    assert int(r.dns_stats()["resolver.coalesced"]) > 0
