@@ -274,14 +274,15 @@ cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "inetkit ctl: no service \"%s\"\n", service);
 		return 2;
 	}
+	size_t used = 0;
 	for (int k = i + 1; k < argc; k++) {
-		if (strlen(line) + strlen(argv[k]) + 2 > sizeof(line)) {
+		int n = snprintf(line + used, sizeof(line) - used, "%s%s",
+		    k > i + 1 ? " " : "", argv[k]);
+		if (n < 0 || (size_t)n >= sizeof(line) - used) {
 			fprintf(stderr, "inetkit ctl: command too long\n");
 			return 2;
 		}
-		if (k > i + 1)
-			strcat(line, " ");
-		strcat(line, argv[k]);
+		used += (size_t)n;
 	}
 	/* Only [inetkit] data_dir is needed, but a broken config is worth
 	 * hearing about here too. */

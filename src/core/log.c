@@ -96,20 +96,45 @@ log_msg(enum log_level lv, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define LOG_FN(fname, lv)			\
-void						\
-fname(const char *fmt, ...)			\
-{						\
-	va_list ap;				\
-						\
-	va_start(ap, fmt);			\
-	log_vmsg(lv, fmt, ap);			\
-	va_end(ap);				\
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LV_DEBUG, fmt, ap);
+	va_end(ap);
 }
-LOG_FN(log_debug, LOG_LV_DEBUG)
-LOG_FN(log_info, LOG_LV_INFO)
-LOG_FN(log_warn, LOG_LV_WARN)
-LOG_FN(log_err, LOG_LV_ERR)
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LV_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LV_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LV_ERR, fmt, ap);
+	va_end(ap);
+}
 
 const char *
 log_esc(const char *s, size_t len, char *buf, size_t cap)
