@@ -229,7 +229,7 @@ answer_name(struct answer *an, const struct zone *z,
 	 * name at or below it exists. */
 	unsigned depth = qname->n_labels - z->apex.n_labels;
 	bool is_missing = false;
-	for (unsigned k = depth - 1; k >= 1 && depth > 0; k--) {
+	for (unsigned k = depth; k-- > 1;) {
 		dns_name_strip(qname, k, &anc);
 		const struct znode *n = zone_find(z, &anc);
 		if (n == NULL) {

@@ -1,4 +1,4 @@
-/* dns/service.c - "inetkit dnsd": the [dns] and [zone NAME] sections,
+/* dns/service.c - the dns service: the [dns] and [zone NAME] sections,
  * loading zones (and, on reload, reloading only changed files while the
  * old db keeps answering), and wiring UDP workers, TCP and the control
  * commands. Entry point: dns_svc, registered in src/cli/services.c. */
