@@ -45,31 +45,44 @@ struct counters {
 	atomic_uint		 admitted;
 };
 
-struct dns_recurse {
+/* One event loop that resolves: the service's own (TCP clients' queries)
+ * or a thread of its own (UDP workers' misses), so cold resolutions run
+ * on several cores. Everything here belongs to the lane's thread, but for
+ * the queue (under `lock`) and `stop`. */
+struct rlane {
+	struct dns_recurse	*r;
 	struct event_base	*base;
-	struct dns_recurse_conf	 conf;
-	struct net_addr		*forward;	/* owned copy */
-	struct rslv_env		 env;
-	struct cache		*cache;
+	pthread_t		 thread;
+	bool			 is_thread, is_started;
+	atomic_bool		 stop;
+	struct rslv_env		 env;		/* its own infra */
 	struct rslv_infra	*infra;
-	pthread_rwlock_t	 conf_lock;	/* allow list vs reload */
 	pthread_mutex_t		 lock;		/* the queue */
 	struct rq_item		*head, *tail;
-	size_t			 n_queued;
 	int			 efd;
 	struct event		*ev_queue;
 	struct dns_rjob		*jobs;
 	size_t			 n_jobs;
-	struct counters		 c;
-	struct dns_recurse_stats st;		/* event loop only */
+	struct dns_recurse_stats st;		/* summed when read */
 	uint8_t			 rbuf[DNS_MSG_MAX];
 	uint8_t			 obuf[DNS_MSG_MAX];
 	uint8_t			 wbuf[DNS_MSG_MAX];	/* for waiters */
 	struct flight		*flights[FLIGHT_BUCKETS];
 };
 
+struct dns_recurse {
+	struct dns_recurse_conf	 conf;		/* fixed after start but for
+						 * the allow list */
+	struct net_addr		*forward;	/* owned copy */
+	struct cache		*cache;
+	pthread_rwlock_t	 conf_lock;	/* allow list vs reload */
+	struct counters		 c;
+	struct rlane		**lanes;	/* [0]: the service's loop */
+	unsigned		 n_lanes;
+};
+
 struct dns_rjob {
-	struct dns_recurse	*r;
+	struct rlane		*l;
 	struct dns_rjob		*next, *prev;
 	struct arena		*a;
 	struct dns_msg		 req;
@@ -107,6 +120,7 @@ struct flight {
 };
 
 static void job_step(struct dns_rjob *j);
+static void lane_wake(struct rlane *l);
 
 static uint32_t
 random32(void *arg)
@@ -188,10 +202,20 @@ answer_now(struct dns_recurse *r, const struct dns_msg *m,
 	return 0;
 }
 
+/* The lane for a UDP worker's misses: each worker keeps to one, so a
+ * client's retries meet the same flights and infra. */
+static struct rlane *
+lane_for(struct dns_recurse *r, unsigned worker)
+{
+	if (r->n_lanes == 1)
+		return r->lanes[0];
+	return r->lanes[1 + worker % (r->n_lanes - 1)];
+}
+
 size_t
-dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
-    const uint8_t *q, size_t qlen, int fd, const struct net_addr *peer,
-    uint8_t *out, size_t cap, struct arena *a)
+dns_recurse_udp(struct dns_recurse *r, unsigned worker,
+    const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
+    const struct net_addr *peer, uint8_t *out, size_t cap, struct arena *a)
 {
 	bool must;
 	size_t lim = udp_limit(m, r->conf.udp_max);
@@ -200,8 +224,15 @@ dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
 
 	if (!must)
 		return len;
+	if (!admit(r)) {
+		/* Shed load: the client retries; counted, never logged per
+		 * packet. */
+		atomic_fetch_add(&r->c.dropped, 1);
+		return 0;
+	}
 	struct rq_item *it = malloc(sizeof(*it) + qlen);
 	if (it == NULL) {
+		atomic_fetch_sub(&r->c.admitted, 1);
 		atomic_fetch_add(&r->c.dropped, 1);
 		return 0;
 	}
@@ -210,30 +241,17 @@ dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
 	it->peer = *peer;
 	it->len = qlen;
 	memcpy(it->buf, q, qlen);
-	pthread_mutex_lock(&r->lock);
-	bool is_full = !admit(r);
-	bool wake = r->head == NULL;
-	if (!is_full) {
-		if (r->tail != NULL)
-			r->tail->next = it;
-		else
-			r->head = it;
-		r->tail = it;
-		r->n_queued++;
-	}
-	pthread_mutex_unlock(&r->lock);
-	if (is_full) {
-		/* Shed load: the client retries; counted, never logged per
-		 * packet. */
-		free(it);
-		atomic_fetch_add(&r->c.dropped, 1);
-		return 0;
-	}
-	if (wake) {
-		uint64_t one = 1;
-		if (write(r->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_warn("recurse: eventfd write: %s", strerror(errno));
-	}
+	struct rlane *l = lane_for(r, worker);
+	pthread_mutex_lock(&l->lock);
+	bool wake = l->head == NULL;
+	if (l->tail != NULL)
+		l->tail->next = it;
+	else
+		l->head = it;
+	l->tail = it;
+	pthread_mutex_unlock(&l->lock);
+	if (wake)
+		lane_wake(l);
 	return 0;
 }
 
@@ -263,12 +281,12 @@ flight_hash(const struct dns_name *n, uint16_t type)
 }
 
 static struct flight *
-flight_find(struct dns_recurse *r, const struct dns_name *n, uint16_t type,
+flight_find(struct rlane *l, const struct dns_name *n, uint16_t type,
     const struct net_addr *server)
 {
 	uint32_t h = flight_hash(n, type);
 
-	for (struct flight *f = r->flights[h % FLIGHT_BUCKETS]; f != NULL;
+	for (struct flight *f = l->flights[h % FLIGHT_BUCKETS]; f != NULL;
 	    f = f->next)
 		if (f->hash == h && f->type == type &&
 		    dns_name_equal(&f->name, n) &&
@@ -281,7 +299,7 @@ flight_find(struct dns_recurse *r, const struct dns_name *n, uint16_t type,
 static void
 flight_start(struct dns_rjob *j)
 {
-	struct dns_recurse *r = j->r;
+	struct rlane *l = j->l;
 	const struct rslv_query *q = &j->q[j->depth];
 	struct flight *f = calloc(1, sizeof(*f));
 
@@ -292,8 +310,8 @@ flight_start(struct dns_rjob *j)
 	f->type = q->asked_type;
 	f->server = j->act.server;
 	f->hash = flight_hash(&f->name, f->type);
-	f->next = r->flights[f->hash % FLIGHT_BUCKETS];
-	r->flights[f->hash % FLIGHT_BUCKETS] = f;
+	f->next = l->flights[f->hash % FLIGHT_BUCKETS];
+	l->flights[f->hash % FLIGHT_BUCKETS] = f;
 	j->flight = f;
 }
 
@@ -301,12 +319,12 @@ flight_start(struct dns_rjob *j)
 static struct dns_rjob *
 flight_end(struct dns_rjob *j)
 {
-	struct dns_recurse *r = j->r;
+	struct rlane *l = j->l;
 	struct flight *f = j->flight;
 
 	if (f == NULL)
 		return NULL;
-	for (struct flight **fp = &r->flights[f->hash % FLIGHT_BUCKETS];
+	for (struct flight **fp = &l->flights[f->hash % FLIGHT_BUCKETS];
 	    *fp != NULL; fp = &(*fp)->next) {
 		if (*fp == f) {
 			*fp = f->next;
@@ -326,7 +344,7 @@ flight_end(struct dns_rjob *j)
 static void
 flight_wake(struct dns_rjob *w, const uint8_t *resp, size_t len)
 {
-	struct dns_recurse *r = w->r;
+	struct rlane *l = w->l;
 	uint64_t now = clock_mono_ms();
 
 	while (w != NULL) {
@@ -334,13 +352,13 @@ flight_wake(struct dns_rjob *w, const uint8_t *resp, size_t len)
 		struct rslv_query *q = &w->q[w->depth];
 		w->next_waiter = NULL;
 		if (resp != NULL && len >= (size_t)DNS_HDR_LEN + q->asked.len) {
-			memcpy(r->wbuf, resp, len);
-			r->wbuf[0] = (uint8_t)(q->id >> 8);
-			r->wbuf[1] = (uint8_t)q->id;
+			memcpy(l->wbuf, resp, len);
+			l->wbuf[0] = (uint8_t)(q->id >> 8);
+			l->wbuf[1] = (uint8_t)q->id;
 			/* The question is never compressed: 0x20 case. */
-			memcpy(r->wbuf + DNS_HDR_LEN, q->asked.wire,
+			memcpy(l->wbuf + DNS_HDR_LEN, q->asked.wire,
 			    q->asked.len);
-			rslv_on_response(q, r->wbuf, len, now, &w->act);
+			rslv_on_response(q, l->wbuf, len, now, &w->act);
 			if (w->act.step == RSLV_WAIT)
 				rslv_on_timeout(q, now, &w->act);
 		} else {
@@ -364,7 +382,8 @@ flight_done(struct dns_rjob *j, const uint8_t *resp, size_t len)
 static void
 job_free(struct dns_rjob *j)
 {
-	struct dns_recurse *r = j->r;
+	struct rlane *l = j->l;
+	struct dns_recurse *r = l->r;
 
 	/* Only at teardown can a job go with others waiting on it, or
 	 * while waiting itself: unhook without waking anyone. */
@@ -383,10 +402,10 @@ job_free(struct dns_rjob *j)
 	if (j->prev != NULL)
 		j->prev->next = j->next;
 	else
-		r->jobs = j->next;
+		l->jobs = j->next;
 	if (j->next != NULL)
 		j->next->prev = j->prev;
-	r->n_jobs--;
+	l->n_jobs--;
 	atomic_fetch_sub(&r->c.admitted, 1);
 	arena_free(&j->a);
 	free(j);
@@ -395,31 +414,32 @@ job_free(struct dns_rjob *j)
 static void
 job_finish(struct dns_rjob *j)
 {
-	struct dns_recurse *r = j->r;
+	struct rlane *l = j->l;
+	struct dns_recurse *r = l->r;
 	const struct rslv_query *q = &j->q[0];
 	char name[DNS_NAME_TEXT_MAX];
 
 	if (q->rcode == DNS_R_SERVFAIL) {
-		r->st.servfail++;
+		l->st.servfail++;
 		dns_name_to_text(&q->qname, name, sizeof(name));
 		log_debug("recurse servfail qname=%s why=\"%s\" sent=%u", name,
 		    q->why ? q->why : "", j->n_sent);
 	} else {
-		r->st.resolved++;
+		l->st.resolved++;
 	}
 	if (!j->is_cancelled) {
 		bool is_udp = j->reply == NULL;
 		size_t len = rslv_reply(q, &j->req, is_udp ? udp_limit(&j->req,
-		    r->conf.udp_max) : 0, r->conf.udp_max, r->obuf,
-		    sizeof(r->obuf));
+		    r->conf.udp_max) : 0, r->conf.udp_max, l->obuf,
+		    sizeof(l->obuf));
 		if (len > 0 && is_udp) {
-			if (sendto(j->fd, r->obuf, len, MSG_DONTWAIT,
+			if (sendto(j->fd, l->obuf, len, MSG_DONTWAIT,
 			    (const struct sockaddr *)&j->peer.ss,
 			    j->peer.len) < 0)
 				log_debug("recurse: reply: %s",
 				    strerror(errno));
 		} else if (len > 0) {
-			j->reply(j->reply_arg, j, r->obuf, len);
+			j->reply(j->reply_arg, j, l->obuf, len);
 		}
 	}
 	job_free(j);
@@ -433,14 +453,14 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = clock_mono_ms();
 
 	if (what & EV_TIMEOUT) {
-		j->r->st.timeouts++;
+		j->l->st.timeouts++;
 		upstream_close(j);
 		rslv_on_timeout(q, now, &j->act);
 		flight_done(j, NULL, 0);
 		job_step(j);
 		return;
 	}
-	ssize_t n = recv(fd, j->r->rbuf, sizeof(j->r->rbuf), 0);
+	ssize_t n = recv(fd, j->l->rbuf, sizeof(j->l->rbuf), 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		goto rearm;
 	if (n < 0) {
@@ -452,13 +472,13 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 		job_step(j);
 		return;
 	}
-	rslv_on_response(q, j->r->rbuf, (size_t)n, now, &j->act);
+	rslv_on_response(q, j->l->rbuf, (size_t)n, now, &j->act);
 	if (j->act.step == RSLV_WAIT)
 		goto rearm;
 	upstream_close(j);
 	/* Waiters take the same bytes (copied: the owner's next query
 	 * may reuse rbuf) before the owner moves on. */
-	flight_done(j, j->r->rbuf, (size_t)n);
+	flight_done(j, j->l->rbuf, (size_t)n);
 	job_step(j);
 	return;
 rearm:;
@@ -474,13 +494,13 @@ send_udp(struct dns_rjob *j)
 {
 	const struct net_addr *s = &j->act.server;
 	const struct rslv_query *q = &j->q[j->depth];
-	struct flight *f = flight_find(j->r, &q->asked, q->asked_type, s);
+	struct flight *f = flight_find(j->l, &q->asked, q->asked_type, s);
 
 	if (f != NULL) {
 		j->parked = f;
 		j->next_waiter = f->waiters;
 		f->waiters = j;
-		j->r->st.coalesced++;
+		j->l->st.coalesced++;
 		return 0;
 	}
 	int fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
@@ -497,14 +517,14 @@ send_udp(struct dns_rjob *j)
 		return err;
 	}
 	j->ufd = fd;
-	j->ev = event_new(j->r->base, fd, EV_READ, on_udp, j);
+	j->ev = event_new(j->l->base, fd, EV_READ, on_udp, j);
 	if (j->ev == NULL)
 		return -ENOMEM;
 	j->wait_until = clock_mono_ms() + j->act.timeout_ms;
 	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000),
 	    (suseconds_t)(j->act.timeout_ms % 1000) * 1000 };
 	event_add(j->ev, &tv);
-	j->r->st.upstream++;
+	j->l->st.upstream++;
 	flight_start(j);
 	return 0;
 }
@@ -522,8 +542,8 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(in) < 2 + len)
 		return;
 	evbuffer_drain(in, 2);
-	evbuffer_remove(in, j->r->rbuf, len);
-	rslv_on_response(&j->q[j->depth], j->r->rbuf, len, clock_mono_ms(),
+	evbuffer_remove(in, j->l->rbuf, len);
+	rslv_on_response(&j->q[j->depth], j->l->rbuf, len, clock_mono_ms(),
 	    &j->act);
 	if (j->act.step == RSLV_WAIT)
 		return;
@@ -540,7 +560,7 @@ on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	/* EOF, error or timeout before a whole answer. */
-	j->r->st.timeouts++;
+	j->l->st.timeouts++;
 	upstream_close(j);
 	rslv_on_timeout(&j->q[j->depth], clock_mono_ms(), &j->act);
 	job_step(j);
@@ -554,7 +574,7 @@ send_tcp(struct dns_rjob *j)
 	    (uint8_t)j->act.query_len };
 	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000 + 1), 0 };
 
-	j->bev = bufferevent_socket_new(j->r->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	j->bev = bufferevent_socket_new(j->l->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (j->bev == NULL)
 		return -ENOMEM;
 	bufferevent_setcb(j->bev, on_tcp_read, NULL, on_tcp_event, j);
@@ -565,7 +585,7 @@ send_tcp(struct dns_rjob *j)
 	bufferevent_write(j->bev, pfx, 2);
 	bufferevent_write(j->bev, j->act.query, j->act.query_len);
 	bufferevent_enable(j->bev, EV_READ | EV_WRITE);
-	j->r->st.upstream_tcp++;
+	j->l->st.upstream_tcp++;
 	return 0;
 }
 
@@ -592,7 +612,7 @@ job_step(struct dns_rjob *j)
 		case RSLV_CHILD: {
 			struct rslv_query *c = &j->q[j->depth + 1];
 			j->depth++;
-			rslv_init(c, &j->r->env, j->a, &j->act.child_name,
+			rslv_init(c, &j->l->env, j->a, &j->act.child_name,
 			    j->act.child_type, j->depth, &j->n_sent, now);
 			c->deadline = q->deadline;
 			rslv_start(c, now, &j->act);
@@ -612,13 +632,13 @@ job_step(struct dns_rjob *j)
 }
 
 static struct dns_rjob *
-job_new(struct dns_recurse *r, const uint8_t *q, size_t qlen)
+job_new(struct rlane *l, const uint8_t *q, size_t qlen)
 {
 	struct dns_rjob *j = calloc(1, sizeof(*j));
 
 	if (j == NULL)
 		return NULL;
-	j->r = r;
+	j->l = l;
 	j->ufd = -1;
 	j->fd = -1;
 	uint8_t *copy;
@@ -629,11 +649,11 @@ job_new(struct dns_recurse *r, const uint8_t *q, size_t qlen)
 		free(j);
 		return NULL;
 	}
-	j->next = r->jobs;
-	if (r->jobs != NULL)
-		r->jobs->prev = j;
-	r->jobs = j;
-	r->n_jobs++;
+	j->next = l->jobs;
+	if (l->jobs != NULL)
+		l->jobs->prev = j;
+	l->jobs = j;
+	l->n_jobs++;
 	return j;
 }
 
@@ -642,7 +662,7 @@ job_start(struct dns_rjob *j)
 {
 	uint64_t now = clock_mono_ms();
 
-	rslv_init(&j->q[0], &j->r->env, j->a, &j->req.q.name, j->req.q.type,
+	rslv_init(&j->q[0], &j->l->env, j->a, &j->req.q.name, j->req.q.type,
 	    0, &j->n_sent, now);
 	rslv_start(&j->q[0], now, &j->act);
 	job_step(j);
@@ -656,31 +676,34 @@ on_deferred_start(evutil_socket_t fd, short what, void *arg)
 	job_start(arg);
 }
 
-/* Workers queued misses: start a job for each. */
+/* Workers queued misses (or the lane is asked to stop). */
 static void
 on_queue(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
-	(void)what;
-	struct dns_recurse *r = arg;
+	struct rlane *l = arg;
 	uint64_t v;
 
-	if (read(r->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	(void)fd;
+	(void)what;
+	if (read(l->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("recurse: eventfd read: %s", strerror(errno));
-	pthread_mutex_lock(&r->lock);
-	struct rq_item *it = r->head;
-	r->head = r->tail = NULL;
-	r->n_queued = 0;
-	pthread_mutex_unlock(&r->lock);
+	if (atomic_load(&l->stop)) {
+		event_base_loopbreak(l->base);
+		return;
+	}
+	pthread_mutex_lock(&l->lock);
+	struct rq_item *it = l->head;
+	l->head = l->tail = NULL;
+	pthread_mutex_unlock(&l->lock);
 	while (it != NULL) {
 		struct rq_item *next = it->next;
-		struct dns_rjob *j = job_new(r, it->buf, it->len);
+		struct dns_rjob *j = job_new(l, it->buf, it->len);
 		if (j != NULL) {
 			j->fd = it->fd;
 			j->peer = it->peer;
 			job_start(j);
 		} else {
-			atomic_fetch_sub(&r->c.admitted, 1);
+			atomic_fetch_sub(&l->r->c.admitted, 1);
 		}
 		free(it);
 		it = next;
@@ -695,6 +718,7 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
 {
 	bool must;
 	size_t len = answer_now(r, m, peer, cap, out, cap, a, &must);
+	struct rlane *l = r->lanes[0];	/* the TCP sessions' own loop */
 
 	*job = NULL;
 	if (!must)
@@ -703,7 +727,7 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
 		atomic_fetch_add(&r->c.dropped, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
 	}
-	struct dns_rjob *j = job_new(r, q, qlen);
+	struct dns_rjob *j = job_new(l, q, qlen);
 	if (j == NULL) {
 		atomic_fetch_sub(&r->c.admitted, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
@@ -714,7 +738,7 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
 	/* Started from the loop, so reply never runs before the caller has
 	 * stored its handle. */
 	struct timeval zero = { 0, 0 };
-	if (event_base_once(r->base, -1, EV_TIMEOUT, on_deferred_start, j,
+	if (event_base_once(l->base, -1, EV_TIMEOUT, on_deferred_start, j,
 	    &zero) < 0)
 		job_start(j);
 	return 0;
@@ -728,41 +752,118 @@ dns_recurse_cancel(struct dns_rjob *job)
 	job->reply = NULL;
 }
 
+/* ---- lanes ---- */
+
+static void
+lane_wake(struct rlane *l)
+{
+	uint64_t one = 1;
+
+	if (write(l->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("recurse: eventfd write: %s", strerror(errno));
+}
+
+static void *
+lane_run(void *arg)
+{
+	struct rlane *l = arg;
+
+	event_base_dispatch(l->base);
+	return NULL;
+}
+
+static void
+lane_free(struct rlane *l)
+{
+	if (l == NULL)
+		return;
+	if (l->is_started) {
+		atomic_store(&l->stop, true);
+		lane_wake(l);
+		pthread_join(l->thread, NULL);
+	}
+	/* The thread is gone: its jobs and queue are ours to free. */
+	while (l->jobs != NULL)
+		job_free(l->jobs);
+	for (struct rq_item *it = l->head, *next; it != NULL; it = next) {
+		next = it->next;
+		free(it);
+	}
+	if (l->ev_queue != NULL)
+		event_free(l->ev_queue);
+	if (l->is_thread && l->base != NULL)
+		event_base_free(l->base);
+	if (l->efd >= 0)
+		close(l->efd);
+	rslv_infra_free(&l->infra);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+/* A lane on `base`, or on a new loop in a thread of its own (base NULL). */
+static struct rlane *
+lane_new(struct dns_recurse *r, struct event_base *base, int *err)
+{
+	struct rlane *l = calloc(1, sizeof(*l));
+
+	*err = -ENOMEM;
+	if (l == NULL)
+		return NULL;
+	l->r = r;
+	l->efd = -1;
+	pthread_mutex_init(&l->lock, NULL);
+	l->is_thread = base == NULL;
+	l->base = base != NULL ? base : event_base_new();
+	if (l->base == NULL || (l->infra = rslv_infra_new()) == NULL)
+		goto fail;
+	l->env.cache = r->cache;
+	l->env.infra = l->infra;
+	l->env.hints = &r->conf.hints;
+	l->env.forward = r->forward;
+	l->env.n_forward = r->conf.n_forward;
+	l->env.port = r->conf.port;
+	l->env.qname_minimise = r->conf.qname_minimise;
+	l->env.use_0x20 = r->conf.use_0x20;
+	l->env.timeout_ms = r->conf.timeout_ms;
+	l->env.random32 = random32;
+	if ((l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		*err = -errno;
+		goto fail;
+	}
+	l->ev_queue = event_new(l->base, l->efd, EV_READ | EV_PERSIST,
+	    on_queue, l);
+	if (l->ev_queue == NULL || event_add(l->ev_queue, NULL) < 0)
+		goto fail;
+	if (l->is_thread) {
+		if ((*err = -pthread_create(&l->thread, NULL, lane_run, l)) < 0)
+			goto fail;
+		l->is_started = true;
+	}
+	*err = 0;
+	return l;
+fail:
+	lane_free(l);
+	return NULL;
+}
+
 /* ---- setup ---- */
 
+/* The allow list: the one resolver setting a reload changes (the others
+ * are read by the lanes' threads without a lock). */
 static int
-apply_conf(struct dns_recurse *r, const struct dns_recurse_conf *conf)
+set_allow(struct dns_recurse *r, const struct net_cidrs *allow)
 {
-	struct net_cidr *allow = NULL;
-	struct net_addr *fwd = NULL;
+	struct net_cidr *v = NULL;
 
-	if (conf->allow.n > 0 && (allow = malloc(conf->allow.n *
-	    sizeof(*allow))) == NULL)
+	if (allow->n > 0 && (v = malloc(allow->n * sizeof(*v))) == NULL)
 		return -ENOMEM;
-	if (conf->n_forward > 0 && (fwd = malloc(conf->n_forward *
-	    sizeof(*fwd))) == NULL) {
-		free(allow);
-		return -ENOMEM;
-	}
-	if (allow != NULL)
-		memcpy(allow, conf->allow.v, conf->allow.n * sizeof(*allow));
-	if (fwd != NULL)
-		memcpy(fwd, conf->forward, conf->n_forward * sizeof(*fwd));
+	if (v != NULL)
+		memcpy(v, allow->v, allow->n * sizeof(*v));
 	pthread_rwlock_wrlock(&r->conf_lock);
 	free(r->conf.allow.v);
-	free(r->forward);
-	r->conf = *conf;
-	r->conf.allow.v = allow;
-	r->forward = fwd;
-	r->conf.forward = fwd;
+	r->conf.allow.v = v;
+	r->conf.allow.n = allow->n;
 	pthread_rwlock_unlock(&r->conf_lock);
-	r->env.hints = &r->conf.hints;
-	r->env.forward = r->forward;
-	r->env.n_forward = conf->n_forward;
-	r->env.port = conf->port;
-	r->env.qname_minimise = conf->qname_minimise;
-	r->env.use_0x20 = conf->use_0x20;
-	r->env.timeout_ms = conf->timeout_ms;
 	return 0;
 }
 
@@ -771,32 +872,39 @@ dns_recurse_new(struct event_base *base, const struct dns_recurse_conf *conf,
     int *err)
 {
 	struct dns_recurse *r = calloc(1, sizeof(*r));
+	unsigned threads = conf->lanes > 8 ? 8 : conf->lanes;
 
 	*err = -ENOMEM;
 	if (r == NULL)
 		return NULL;
-	r->base = base;
-	r->efd = -1;
 	pthread_rwlock_init(&r->conf_lock, NULL);
-	pthread_mutex_init(&r->lock, NULL);
-	if ((r->cache = cache_new(conf->cache_size, 64)) == NULL ||
-	    (r->infra = rslv_infra_new()) == NULL ||
-	    apply_conf(r, conf) < 0)
-		goto fail;
-	r->env.cache = r->cache;
-	r->env.infra = r->infra;
-	r->env.random32 = random32;
-	if ((r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
-		*err = -errno;
-		goto fail;
+	r->conf = *conf;
+	r->conf.allow.v = NULL;
+	r->conf.allow.n = 0;
+	r->conf.forward = NULL;
+	if (conf->n_forward > 0) {
+		r->forward = malloc(conf->n_forward * sizeof(*r->forward));
+		if (r->forward == NULL)
+			goto fail;
+		memcpy(r->forward, conf->forward,
+		    conf->n_forward * sizeof(*r->forward));
+		r->conf.forward = r->forward;
 	}
-	r->ev_queue = event_new(base, r->efd, EV_READ | EV_PERSIST, on_queue,
-	    r);
-	if (r->ev_queue == NULL || event_add(r->ev_queue, NULL) < 0)
+	if (set_allow(r, &conf->allow) < 0 ||
+	    (r->cache = cache_new(conf->cache_size, 64)) == NULL ||
+	    (r->lanes = calloc(1 + threads, sizeof(*r->lanes))) == NULL)
 		goto fail;
+	for (unsigned i = 0; i <= threads; i++) {
+		r->lanes[i] = lane_new(r, i == 0 ? base : NULL, err);
+		if (r->lanes[i] == NULL)
+			goto fail;
+		r->n_lanes++;
+	}
 	*err = 0;
 	return r;
 fail:
+	if (*err == 0)
+		*err = -ENOMEM;
 	dns_recurse_free(&r);
 	return NULL;
 }
@@ -805,8 +913,8 @@ void
 dns_recurse_set_conf(struct dns_recurse *r,
     const struct dns_recurse_conf *conf)
 {
-	if (apply_conf(r, conf) < 0)
-		log_err("recurse: out of memory applying the new config");
+	if (set_allow(r, &conf->allow) < 0)
+		log_err("recurse: out of memory applying the new allow list");
 }
 
 void
@@ -816,22 +924,13 @@ dns_recurse_free(struct dns_recurse **rp)
 
 	if (r == NULL)
 		return;
-	while (r->jobs != NULL)
-		job_free(r->jobs);
-	for (struct rq_item *it = r->head, *next; it != NULL; it = next) {
-		next = it->next;
-		free(it);
-	}
-	if (r->ev_queue != NULL)
-		event_free(r->ev_queue);
-	if (r->efd >= 0)
-		close(r->efd);
+	for (unsigned i = 0; i < r->n_lanes; i++)
+		lane_free(r->lanes[i]);
+	free(r->lanes);
 	cache_free(&r->cache);
-	rslv_infra_free(&r->infra);
 	free(r->conf.allow.v);
 	free(r->forward);
 	pthread_rwlock_destroy(&r->conf_lock);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*rp = NULL;
 }
@@ -847,7 +946,18 @@ void
 dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
     struct cache_stats *cs)
 {
-	*out = r->st;
+	memset(out, 0, sizeof(*out));
+	/* The lanes' counters are read unlocked: a sum may be a query
+	 * behind, like the UDP workers' stats. */
+	for (unsigned i = 0; i < r->n_lanes; i++) {
+		const struct dns_recurse_stats *s = &r->lanes[i]->st;
+		out->resolved += s->resolved;
+		out->servfail += s->servfail;
+		out->upstream += s->upstream;
+		out->upstream_tcp += s->upstream_tcp;
+		out->timeouts += s->timeouts;
+		out->coalesced += s->coalesced;
+	}
 	out->requests = atomic_load(&r->c.requests);
 	out->cache_answers = atomic_load(&r->c.cache_answers);
 	out->refused = atomic_load(&r->c.refused);

@@ -31,6 +31,9 @@ struct dns_recurse_conf {
 	size_t			 cache_size;
 	uint16_t		 udp_max;	/* our EDNS size */
 	unsigned		 max_jobs;	/* resolutions at once */
+	unsigned		 lanes;		/* resolver threads for UDP
+						 * misses (0: the service's
+						 * loop does all) */
 };
 
 struct dns_recurse_stats {
@@ -51,18 +54,19 @@ struct dns_recurse_stats {
 struct dns_recurse *dns_recurse_new(struct event_base *base,
     const struct dns_recurse_conf *conf, int *err);
 void dns_recurse_free(struct dns_recurse **rp);
-/* Applies a new allow list, timeouts, forwarders (reload). The cache
- * stays. */
+/* Applies a new allow list (reload); the other settings need a restart.
+ * The cache stays. */
 void dns_recurse_set_conf(struct dns_recurse *r,
     const struct dns_recurse_conf *conf);
 
-/* The dns_auth_opts.recurse hook for a UDP worker: answers from cache or
- * with REFUSED at once (returns the length), or queues the query to be
- * resolved and answered later with sendto(fd, peer) (returns 0). Any
- * thread. */
-size_t dns_recurse_udp(struct dns_recurse *r, const struct dns_msg *m,
-    const uint8_t *q, size_t qlen, int fd, const struct net_addr *peer,
-    uint8_t *out, size_t cap, struct arena *a);
+/* The dns_auth_opts.recurse hook for UDP worker number `worker`: answers
+ * from cache or with REFUSED at once (returns the length), or queues the
+ * query to that worker's resolver lane, which answers later with
+ * sendto(fd, peer) (returns 0). Any thread. */
+size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker,
+    const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
+    const struct net_addr *peer, uint8_t *out, size_t cap,
+    struct arena *a);
 
 /* A TCP client's query (event loop thread): like dns_recurse_udp, but a
  * later answer goes to reply(arg, job, msg, len), called once; the job is

@@ -634,13 +634,17 @@ dns_start(struct svc *sv)
 			log_errs(&errs);
 			return err;
 		}
+		/* A resolver thread per UDP worker: cold lookups run on as
+		 * many cores as the answers do. */
+		for (size_t i = 0; i < sv->n_socks; i++)
+			rc.lanes += sv->socks[i].spec->socktype == SOCK_DGRAM;
 		if ((ds->recurse = dns_recurse_new(sv->base, &rc, &err)) ==
 		    NULL)
 			return err;
 		ds->sh.recurse = ds->recurse;
-		log_info("recursion on: %s, allow=%zu prefixes",
+		log_info("recursion on: %s, allow=%zu prefixes, threads=%u",
 		    rc.n_forward > 0 ? "forwarding" : "iterating from the "
-		    "root hints", rc.allow.n);
+		    "root hints", rc.allow.n, rc.lanes > 8 ? 8 : rc.lanes);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct zonedb *db = dns_zones_load(sv->cfg, NULL, &errs);

@@ -25,6 +25,7 @@
 
 struct udp_worker {
 	struct dns_udp		*u;
+	unsigned		 index;
 	struct net_addr		 cur_peer;	/* packet being answered */
 	pthread_t		 thread;
 	bool			 is_started;
@@ -124,8 +125,8 @@ worker_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
 {
 	struct udp_worker *w = arg;
 
-	return dns_recurse_udp(w->u->sh->recurse, m, q, qlen, w->fd,
-	    &w->cur_peer, out, cap, a);
+	return dns_recurse_udp(w->u->sh->recurse, w->index, m, q, qlen,
+	    w->fd, &w->cur_peer, out, cap, a);
 }
 
 static void *
@@ -206,6 +207,7 @@ dns_udp_start(const int *fds, size_t n, struct dns_shared *sh, int *err)
 		}
 		w->fd = fds[i];
 		w->u = u;
+		w->index = (unsigned)i;
 		/* A blocking socket with a receive timeout, so the worker
 		 * sleeps in recvmmsg yet checks for stop regularly. */
 		int fl = 0;
