@@ -91,7 +91,10 @@ struct dns_rjob {
 	dns_reply_fn		*reply;		/* TCP client */
 	void			*reply_arg;
 	bool			 is_cancelled;
-	struct rslv_query	 q[RSLV_DEPTH_MAX + 1];
+	/* The client's query, then child lookups (glue-less NS names);
+	 * q[0] is `top`, children come from the arena when needed. */
+	struct rslv_query	 top;
+	struct rslv_query	*q[RSLV_DEPTH_MAX + 1];
 	unsigned		 depth;
 	unsigned		 n_sent;
 	struct rslv_action	 act;
@@ -300,7 +303,7 @@ static void
 flight_start(struct dns_rjob *j)
 {
 	struct rlane *l = j->l;
-	const struct rslv_query *q = &j->q[j->depth];
+	const struct rslv_query *q = j->q[j->depth];
 	struct flight *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
@@ -349,7 +352,7 @@ flight_wake(struct dns_rjob *w, const uint8_t *resp, size_t len)
 
 	while (w != NULL) {
 		struct dns_rjob *next = w->next_waiter;
-		struct rslv_query *q = &w->q[w->depth];
+		struct rslv_query *q = w->q[w->depth];
 		w->next_waiter = NULL;
 		if (resp != NULL && len >= (size_t)DNS_HDR_LEN + q->asked.len) {
 			memcpy(l->wbuf, resp, len);
@@ -416,7 +419,7 @@ job_finish(struct dns_rjob *j)
 {
 	struct rlane *l = j->l;
 	struct dns_recurse *r = l->r;
-	const struct rslv_query *q = &j->q[0];
+	const struct rslv_query *q = j->q[0];
 	char name[DNS_NAME_TEXT_MAX];
 
 	if (q->rcode == DNS_R_SERVFAIL) {
@@ -449,7 +452,7 @@ static void
 on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_rjob *j = arg;
-	struct rslv_query *q = &j->q[j->depth];
+	struct rslv_query *q = j->q[j->depth];
 	uint64_t now = clock_mono_ms();
 
 	if (what & EV_TIMEOUT) {
@@ -493,7 +496,7 @@ static int
 send_udp(struct dns_rjob *j)
 {
 	const struct net_addr *s = &j->act.server;
-	const struct rslv_query *q = &j->q[j->depth];
+	const struct rslv_query *q = j->q[j->depth];
 	struct flight *f = flight_find(j->l, &q->asked, q->asked_type, s);
 
 	if (f != NULL) {
@@ -543,7 +546,7 @@ on_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, 2);
 	evbuffer_remove(in, j->l->rbuf, len);
-	rslv_on_response(&j->q[j->depth], j->l->rbuf, len, clock_mono_ms(),
+	rslv_on_response(j->q[j->depth], j->l->rbuf, len, clock_mono_ms(),
 	    &j->act);
 	if (j->act.step == RSLV_WAIT)
 		return;
@@ -562,7 +565,7 @@ on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	/* EOF, error or timeout before a whole answer. */
 	j->l->st.timeouts++;
 	upstream_close(j);
-	rslv_on_timeout(&j->q[j->depth], clock_mono_ms(), &j->act);
+	rslv_on_timeout(j->q[j->depth], clock_mono_ms(), &j->act);
 	job_step(j);
 }
 
@@ -594,7 +597,7 @@ static void
 job_step(struct dns_rjob *j)
 {
 	for (;;) {
-		struct rslv_query *q = &j->q[j->depth];
+		struct rslv_query *q = j->q[j->depth];
 		uint64_t now = clock_mono_ms();
 		switch (j->act.step) {
 		case RSLV_SEND: {
@@ -610,7 +613,14 @@ job_step(struct dns_rjob *j)
 			rslv_on_timeout(q, now, &j->act);
 			continue;
 		case RSLV_CHILD: {
-			struct rslv_query *c = &j->q[j->depth + 1];
+			struct rslv_query *c = j->q[j->depth + 1];
+			if (c == NULL && (c = arena_zalloc(j->a,
+			    sizeof(*c))) == NULL) {
+				/* No memory: as if the child found nothing. */
+				rslv_child_done(q, now, &j->act);
+				continue;
+			}
+			j->q[j->depth + 1] = c;
 			j->depth++;
 			rslv_init(c, &j->l->env, j->a, &j->act.child_name,
 			    j->act.child_type, j->depth, &j->n_sent, now);
@@ -621,7 +631,7 @@ job_step(struct dns_rjob *j)
 		case RSLV_DONE:
 			if (j->depth > 0) {
 				j->depth--;
-				rslv_child_done(&j->q[j->depth], now,
+				rslv_child_done(j->q[j->depth], now,
 				    &j->act);
 				continue;
 			}
@@ -641,6 +651,7 @@ job_new(struct rlane *l, const uint8_t *q, size_t qlen)
 	j->l = l;
 	j->ufd = -1;
 	j->fd = -1;
+	j->q[0] = &j->top;
 	uint8_t *copy;
 	if ((j->a = arena_new(16384)) == NULL ||
 	    (copy = arena_dup(j->a, q, qlen)) == NULL ||
@@ -662,9 +673,9 @@ job_start(struct dns_rjob *j)
 {
 	uint64_t now = clock_mono_ms();
 
-	rslv_init(&j->q[0], &j->l->env, j->a, &j->req.q.name, j->req.q.type,
+	rslv_init(j->q[0], &j->l->env, j->a, &j->req.q.name, j->req.q.type,
 	    0, &j->n_sent, now);
-	rslv_start(&j->q[0], now, &j->act);
+	rslv_start(j->q[0], now, &j->act);
 	job_step(j);
 }
 
