@@ -1,12 +1,12 @@
-/* dns/recurse.c - the recursive side of dnsd, I/O half. Workers answer
- * cache hits themselves and queue misses here; on the event loop each
- * miss becomes a job that runs the resolver's state machine (with a small
- * stack of child queries for glue-less NS names), sending each upstream
- * query from a fresh connected UDP socket (random source port; the
- * kernel drops datagrams from anyone but the server asked), over TCP when
- * an answer came truncated. */
+/* dns/recurse.c - the recursive side of the dns service, I/O half.
+ * Workers answer cache hits themselves and queue misses to their resolver
+ * lane (a thread with its own event loop; TCP clients' misses use the
+ * service's loop); there each miss becomes a job that runs the resolver's
+ * state machine (with a small stack of child queries for glue-less NS
+ * names), sending each upstream query from a fresh connected UDP socket
+ * (random source port; the kernel drops datagrams from anyone but the
+ * server asked), over TCP when an answer came truncated. */
 #include "dns/recurse.h"
-
 
 #include <errno.h>
 #include <pthread.h>

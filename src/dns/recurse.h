@@ -1,8 +1,9 @@
-/* dns/recurse.h - the recursive side of dnsd, I/O half: queries for
- * names in no local zone come here from the UDP workers (through a
- * locked queue) and from TCP sessions; cache hits are answered at once
- * in the caller's thread, misses are resolved on the service's event
- * loop by the state machine in dns/resolver.c, which this file feeds
+/* dns/recurse.h - the recursive side of the dns service, I/O half:
+ * queries for names in no local zone come here from the UDP workers and
+ * from TCP sessions; cache hits are answered at once in the caller's
+ * thread, misses are resolved on a resolver lane (one thread per UDP
+ * worker, reached through a locked queue; the service's own loop for
+ * TCP) by the state machine in dns/resolver.c, which this file feeds
  * with upstream responses and timeouts. */
 #ifndef IK_DNS_RECURSE_H
 #define IK_DNS_RECURSE_H

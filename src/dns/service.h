@@ -1,4 +1,4 @@
-/* dns/service.h - the dnsd service: [dns] and [zone NAME] config, zone
+/* dns/service.h - the dns service: [dns] and [zone NAME] config, zone
  * loading and reload, and the wiring of UDP workers and TCP sessions. */
 #ifndef IK_DNS_SERVICE_H
 #define IK_DNS_SERVICE_H
