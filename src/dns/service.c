@@ -401,7 +401,7 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 	if (db == NULL)
 		return -ENOMEM;
 	const struct dns_conf *dc = svc_conf_of(nc, &dns_svc);
-	ds->sh.query_log = dc->query_log;
+	atomic_store(&ds->sh.query_log, dc->query_log);
 	if (ds->recurse != NULL) {
 		struct dns_recurse_conf rc;
 		if (recurse_conf(dc, &rc, &errs) < 0)

@@ -43,7 +43,7 @@ struct dns_shared {
 	_Atomic(struct zonedb *) db;
 	atomic_uint_fast64_t	 epoch;
 	struct dns_auth_opts	 opts;
-	bool			 query_log;
+	atomic_bool		 query_log;	/* a reload may flip it */
 	struct dns_recurse	*recurse;	/* NULL: no recursion */
 };
 

@@ -182,7 +182,7 @@ answer_one(struct tcp_conn *c, const uint8_t *q, size_t qlen)
 	size_t n = dns_auth_answer(db, &o, q, qlen, t->out, DNS_MSG_MAX,
 	    t->arena, &t->st);
 	arena_reset(t->arena);
-	if (t->sh->query_log) {
+	if (atomic_load(&t->sh->query_log)) {
 		char addr[NET_ADDRSTRLEN];
 		log_info("query peer=%s proto=tcp len=%zu rcode=%u",
 		    net_addr_format(&c->peer, true, addr, sizeof(addr)),

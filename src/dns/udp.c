@@ -165,7 +165,8 @@ worker_run(void *arg)
 			    w->rx[i].msg_len, w->out[k], DNS_UDP_OUT_MAX,
 			    w->arena, &w->st);
 			w->st.udp++;
-			if (sh->query_log)
+			if (atomic_load_explicit(&sh->query_log,
+			    memory_order_relaxed))
 				log_query(w, i, w->out[k], len);
 			arena_reset(w->arena);
 			if (len == 0)
