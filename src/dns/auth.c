@@ -386,14 +386,8 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 	/* The size the client can take (RFC 6891 6.2.5), and room for our
 	 * OPT kept aside so it always fits. */
 	size_t lim = cap;
-	if (!o->is_tcp) {
-		size_t want = DNS_UDP_MIN;
-		if (m.edns.present && m.edns.udp_size > DNS_UDP_MIN)
-			want = m.edns.udp_size < o->udp_max ?
-			    m.edns.udp_size : o->udp_max;
-		if (want < lim)
-			lim = want;
-	}
+	if (!o->is_tcp && dns_udp_limit(&m, o->udp_max) < lim)
+		lim = dns_udp_limit(&m, o->udp_max);
 	memset(&an, 0, sizeof(an));
 	an.db = db;
 	an.q = &m;

@@ -318,24 +318,29 @@ static const char *const section_names[DNS_S_COUNT] = {
 	"ANSWER", "AUTHORITY", "ADDITIONAL",
 };
 
+/* names[v], or "RESERVEDv" for a value the table does not name. */
+static const char *
+table_name(const char *const *names, size_t n, unsigned v, char *buf,
+    size_t cap)
+{
+	if (v < n && names[v] != NULL)
+		return names[v];
+	snprintf(buf, cap, "RESERVED%u", v);
+	return buf;
+}
+
 static const char *
 rcode_name(unsigned rc, char *buf, size_t cap)
 {
-	if (rc < sizeof(rcode_names) / sizeof(rcode_names[0]) &&
-	    rcode_names[rc] != NULL)
-		return rcode_names[rc];
-	snprintf(buf, cap, "RESERVED%u", rc);
-	return buf;
+	return table_name(rcode_names, sizeof(rcode_names) /
+	    sizeof(rcode_names[0]), rc, buf, cap);
 }
 
 static const char *
 opcode_name(unsigned op, char *buf, size_t cap)
 {
-	if (op < sizeof(opcode_names) / sizeof(opcode_names[0]) &&
-	    opcode_names[op] != NULL)
-		return opcode_names[op];
-	snprintf(buf, cap, "RESERVED%u", op);
-	return buf;
+	return table_name(opcode_names, sizeof(opcode_names) /
+	    sizeof(opcode_names[0]), op, buf, cap);
 }
 
 static const char *

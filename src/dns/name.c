@@ -76,6 +76,27 @@ digit(char c)
 }
 
 int
+dns_text_escape(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i + 1;
+
+	if (k >= len)
+		return -IK_EPARSE;
+	if (!digit(s[k])) {
+		*i = k;
+		return (uint8_t)s[k];
+	}
+	if (len - k < 3 || !digit(s[k + 1]) || !digit(s[k + 2]))
+		return -IK_EPARSE;
+	unsigned v = (unsigned)(s[k] - '0') * 100 +
+	    (unsigned)(s[k + 1] - '0') * 10 + (unsigned)(s[k + 2] - '0');
+	if (v > 255)
+		return -IK_EPARSE;
+	*i = k + 2;
+	return (int)v;
+}
+
+int
 dns_name_from_text(const char *s, size_t len,
     const struct dns_name *origin, struct dns_name *out)
 {
@@ -116,22 +137,10 @@ dns_name_from_text(const char *s, size_t len,
 			continue;
 		}
 		if (c == '\\') {
-			/* RFC 1035 5.1: \DDD is a decimal octet, \X is X. */
-			if (++i == len)
-				return -IK_EPARSE;
-			c = (uint8_t)s[i];
-			if (digit(s[i])) {
-				if (len - i < 3 || !digit(s[i + 1]) ||
-				    !digit(s[i + 2]))
-					return -IK_EPARSE;
-				unsigned v = (unsigned)(s[i] - '0') * 100 +
-				    (unsigned)(s[i + 1] - '0') * 10 +
-				    (unsigned)(s[i + 2] - '0');
-				if (v > 255)
-					return -IK_EPARSE;
-				c = (uint8_t)v;
-				i += 2;
-			}
+			int e = dns_text_escape(s, len, &i);
+			if (e < 0)
+				return e;
+			c = (uint8_t)e;
 		}
 		if (wlen - lab - 1 == DNS_LABEL_MAX)
 			return -IK_ELIMIT;

@@ -39,6 +39,10 @@ int dns_name_parse(const uint8_t *msg, size_t len, size_t *off,
  * > 255). */
 int dns_name_from_text(const char *s, size_t len,
     const struct dns_name *origin, struct dns_name *out);
+/* Decodes the escape at s[*i] == '\\' (RFC 1035 5.1): "\DDD", a decimal
+ * octet up to 255, or "\X", X itself. Leaves *i on the last character
+ * used. Returns the octet, or -IK_EPARSE. Shared by names and strings. */
+int dns_text_escape(const char *s, size_t len, size_t *i);
 /* Writes the absolute text form ("www.example.test.", the root as "."),
  * escaping '.', '\\', '"', ';', '(', ')', '@', '$', space and
  * non-printables (\DDD). Returns the length, or -IK_ETRUNC. */

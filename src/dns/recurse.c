@@ -153,18 +153,6 @@ admit(struct dns_recurse *r)
 
 /* ---- replies to clients ---- */
 
-/* The client's size limit: its EDNS size (at least 512), capped at ours;
- * 512 without EDNS (RFC 6891 6.2.5). */
-static size_t
-udp_limit(const struct dns_msg *m, uint16_t ours)
-{
-	size_t want = DNS_UDP_MIN;
-
-	if (m->edns.present && m->edns.udp_size > DNS_UDP_MIN)
-		want = m->edns.udp_size < ours ? m->edns.udp_size : ours;
-	return want;
-}
-
 static bool
 is_allowed(struct dns_recurse *r, const struct net_addr *peer)
 {
@@ -221,7 +209,7 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker,
     const struct net_addr *peer, uint8_t *out, size_t cap, struct arena *a)
 {
 	bool must;
-	size_t lim = udp_limit(m, r->conf.udp_max);
+	size_t lim = dns_udp_limit(m, r->conf.udp_max);
 	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, out, cap,
 	    a, &must);
 
@@ -432,7 +420,7 @@ job_finish(struct dns_rjob *j)
 	}
 	if (!j->is_cancelled) {
 		bool is_udp = j->reply == NULL;
-		size_t len = rslv_reply(q, &j->req, is_udp ? udp_limit(&j->req,
+		size_t len = rslv_reply(q, &j->req, is_udp ? dns_udp_limit(&j->req,
 		    r->conf.udp_max) : 0, r->conf.udp_max, l->obuf,
 		    sizeof(l->obuf));
 		if (len > 0 && is_udp) {

@@ -25,29 +25,6 @@
 
 /* ---- root hints ---- */
 
-static bool
-addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len,
-    uint16_t port, struct net_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (type == DNS_T_A && len == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, rd, 4);
-		a->len = sizeof(*sin);
-	} else if (type == DNS_T_AAAA && len == 16) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, rd, 16);
-		a->len = sizeof(*sin6);
-	} else {
-		return false;
-	}
-	net_addr_set_port(a, port);
-	return true;
-}
-
-
 struct hints_ctx {
 	struct rslv_hints	*h;
 	struct dns_name		 ns[RSLV_SERVERS_MAX];
@@ -68,8 +45,8 @@ hints_add(void *arg, const struct dns_rr *rr)
 			hc->n_ns++;
 		return 0;
 	}
-	if (h->n < RSLV_SERVERS_MAX && addr_from_rdata(rr->type, rr->rdata,
-	    rr->rdlen, hc->port, &h->addr[h->n]))
+	if (h->n < RSLV_SERVERS_MAX && dns_rdata_addr(rr->type, rr->rdata,
+	    rr->rdlen, hc->port, &h->addr[h->n]) == 0)
 		h->name[h->n++] = rr->name;
 	return 0;
 }
@@ -249,8 +226,8 @@ add_ns_addrs(struct rslv_query *q, const struct dns_name *ns, uint64_t now)
 		    q->a, &rs) < 0)
 			continue;
 		for (unsigned i = 0; i < rs.n; i++) {
-			if (addr_from_rdata(types[t], rs.rdata[i],
-			    rs.rdlen[i], q->env->port, &a)) {
+			if (dns_rdata_addr(types[t], rs.rdata[i],
+			    rs.rdlen[i], q->env->port, &a) == 0) {
 				add_server(q, &a);
 				any = true;
 			}
@@ -552,59 +529,75 @@ restart(struct rslv_query *q, const struct dns_name *target, uint64_t now)
 	find_cut(q, now);
 }
 
-/* Tries to finish (or advance) from the cache alone. Returns true when
- * the query is finished. */
-static bool
-from_cache(struct rslv_query *q, uint64_t now)
+enum chain_res { CHAIN_MISS, CHAIN_ANSWER, CHAIN_NXDOMAIN, CHAIN_NODATA };
+
+static struct rslv_rrset
+from_cached(const struct cache_rrset *rs, uint16_t type)
 {
-	struct cache_rrset rs, soa;
-	uint64_t s = now / 1000;
+	return (struct rslv_rrset){ rs->name, type, rs->ttl, rs->n, rs->rdata,
+	    rs->rdlen };
+}
+
+/* The cache's answer for (*name, qtype), following cached CNAMEs: the
+ * chain (CNAMEs, then the answer) is appended at chain[*n], or *soa gets
+ * the SOA of a negative answer. Referral NS sets and glue are for finding
+ * servers, never answers (RFC 2181 5.4.1). On CHAIN_MISS *name is where
+ * the cache ran out. Shared by the workers' hit path and the resolver. */
+static enum chain_res
+cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
+    uint64_t now_s, struct arena *a, struct rslv_rrset *chain, unsigned *n,
+    struct rslv_rrset *soa)
+{
+	struct cache_rrset rs;
 
 	for (;;) {
-		if (cache_get_rrset(q->env->cache, &q->target, q->qtype, s,
-		    q->a, &rs) == 0 && rs.trust >= CACHE_ANSWER) {
-			struct rslv_rrset *o = &q->chain[q->n_chain++];
-			o->name = rs.name;
-			o->type = rs.type;
-			o->ttl = rs.ttl;
-			o->n = rs.n;
-			o->rdata = rs.rdata;
-			o->rdlen = rs.rdlen;
-			q->has_answer = true;
-			q->rcode = DNS_R_NOERROR;
-			return true;
+		if (cache_get_rrset(c, name, qtype, now_s, a, &rs) == 0 &&
+		    rs.trust >= CACHE_ANSWER) {
+			chain[(*n)++] = from_cached(&rs, rs.type);
+			return CHAIN_ANSWER;
 		}
-		int neg = cache_get_neg(q->env->cache, &q->target, q->qtype,
-		    s, q->a, &soa);
+		int neg = cache_get_neg(c, name, qtype, now_s, a, &rs);
 		if (neg != 0) {
-			q->rcode = neg == CACHE_NXDOMAIN ? DNS_R_NXDOMAIN :
-			    DNS_R_NOERROR;
-			q->soa.name = soa.name;
-			q->soa.type = DNS_T_SOA;
-			q->soa.ttl = soa.ttl;
-			q->soa.n = soa.n;
-			q->soa.rdata = soa.rdata;
-			q->soa.rdlen = soa.rdlen;
-			q->has_soa = true;
-			return true;
+			*soa = from_cached(&rs, DNS_T_SOA);
+			return neg == CACHE_NXDOMAIN ? CHAIN_NXDOMAIN :
+			    CHAIN_NODATA;
 		}
-		if (q->qtype == DNS_T_CNAME || q->n_chain >= RSLV_CHAIN_MAX ||
-		    cache_get_rrset(q->env->cache, &q->target, DNS_T_CNAME, s,
-		    q->a, &rs) < 0 || rs.n == 0 || rs.trust < CACHE_ANSWER)
-			return false;
-		struct rslv_rrset *o = &q->chain[q->n_chain++];
-		o->name = rs.name;
-		o->type = DNS_T_CNAME;
-		o->ttl = rs.ttl;
-		o->n = rs.n;
-		o->rdata = rs.rdata;
-		o->rdlen = rs.rdlen;
+		if (qtype == DNS_T_CNAME || *n >= RSLV_CHAIN_MAX ||
+		    cache_get_rrset(c, name, DNS_T_CNAME, now_s, a, &rs) < 0 ||
+		    rs.n == 0 || rs.trust < CACHE_ANSWER)
+			return CHAIN_MISS;
 		struct dns_name next;
 		if (dns_rdata_target(DNS_T_CNAME, rs.rdata[0], rs.rdlen[0],
 		    &next) < 0)
-			return false;
-		q->target = next;
+			return CHAIN_MISS;
+		chain[(*n)++] = from_cached(&rs, DNS_T_CNAME);
+		*name = next;
 	}
+}
+
+/* Tries to finish (or advance along cached CNAMEs) from the cache alone.
+ * Returns true when the query is finished. */
+static bool
+from_cache(struct rslv_query *q, uint64_t now)
+{
+	switch (cache_chain(q->env->cache, &q->target, q->qtype, now / 1000,
+	    q->a, q->chain, &q->n_chain, &q->soa)) {
+	case CHAIN_ANSWER:
+		q->has_answer = true;
+		q->rcode = DNS_R_NOERROR;
+		return true;
+	case CHAIN_NXDOMAIN:
+		q->has_soa = true;
+		q->rcode = DNS_R_NXDOMAIN;
+		return true;
+	case CHAIN_NODATA:
+		q->has_soa = true;
+		q->rcode = DNS_R_NOERROR;
+		return true;
+	case CHAIN_MISS:
+		break;
+	}
+	return false;
 }
 
 /* ANY (RFC 8482 allows a subset): every RRset at the name, each cached
@@ -713,8 +706,8 @@ cut_from_referral(struct rslv_query *q, const struct dns_msg *m,
 		    dns_name_is_sub(&target, &parent); i++) {
 			const struct dns_rr *rr = &m->rr[DNS_S_AR][i];
 			if (dns_name_equal(&rr->name, &target) &&
-			    addr_from_rdata(rr->type, rr->rdata, rr->rdlen,
-			    q->env->port, &a)) {
+			    dns_rdata_addr(rr->type, rr->rdata, rr->rdlen,
+			    q->env->port, &a) == 0) {
 				add_server(q, &a);
 				got = true;
 			}
@@ -1041,39 +1034,26 @@ rslv_answer_cached(struct cache *c, const struct dns_msg *req,
     size_t udp_max, uint16_t our_udp, uint64_t now_s, struct arena *a,
     uint8_t *out, size_t cap, size_t *len)
 {
-	uint64_t now = now_s;
 	struct rslv_rrset chain[RSLV_CHAIN_MAX + 1], soa;
-	struct cache_rrset rs;
 	struct dns_name name = req->q.name;
 	unsigned n = 0;
-	uint16_t qtype = req->q.type;
 
-	/* Referral NS sets and glue are for finding servers, never answers
-	 * (RFC 2181 5.4.1). */
-	for (;;) {
-		if (cache_get_rrset(c, &name, qtype, now, a, &rs) == 0 &&
-		    rs.trust >= CACHE_ANSWER) {
-			chain[n++] = (struct rslv_rrset){ rs.name, rs.type,
-			    rs.ttl, rs.n, rs.rdata, rs.rdlen };
-			*len = build_reply(req, DNS_R_NOERROR, chain, n, NULL,
-			    udp_max, our_udp, out, cap);
-			return *len > 0;
-		}
-		int neg = cache_get_neg(c, &name, qtype, now, a, &rs);
-		if (neg != 0) {
-			soa = (struct rslv_rrset){ rs.name, DNS_T_SOA, rs.ttl,
-			    rs.n, rs.rdata, rs.rdlen };
-			*len = build_reply(req, neg == CACHE_NXDOMAIN ?
-			    DNS_R_NXDOMAIN : DNS_R_NOERROR, chain, n, &soa,
-			    udp_max, our_udp, out, cap);
-			return *len > 0;
-		}
-		if (qtype == DNS_T_CNAME || n >= RSLV_CHAIN_MAX ||
-		    cache_get_rrset(c, &name, DNS_T_CNAME, now, a, &rs) < 0 ||
-		    rs.n == 0 || rs.trust < CACHE_ANSWER || dns_rdata_target(DNS_T_CNAME, rs.rdata[0],
-		    rs.rdlen[0], &name) < 0)
-			return 0;
-		chain[n++] = (struct rslv_rrset){ rs.name, rs.type, rs.ttl,
-		    rs.n, rs.rdata, rs.rdlen };
+	switch (cache_chain(c, &name, req->q.type, now_s, a, chain, &n,
+	    &soa)) {
+	case CHAIN_ANSWER:
+		*len = build_reply(req, DNS_R_NOERROR, chain, n, NULL, udp_max,
+		    our_udp, out, cap);
+		break;
+	case CHAIN_NXDOMAIN:
+		*len = build_reply(req, DNS_R_NXDOMAIN, chain, n, &soa,
+		    udp_max, our_udp, out, cap);
+		break;
+	case CHAIN_NODATA:
+		*len = build_reply(req, DNS_R_NOERROR, chain, n, &soa, udp_max,
+		    our_udp, out, cap);
+		break;
+	case CHAIN_MISS:
+		return 0;
 	}
+	return *len > 0;
 }

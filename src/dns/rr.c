@@ -8,12 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/net.h"
 #include "core/rdwr.h"
 
 /* One field of an RDATA layout. */
@@ -724,22 +726,10 @@ unescape(const char *s, size_t len, uint8_t *out, size_t cap,
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = (uint8_t)s[i];
 		if (c == '\\') {
-			if (++i == len)
-				return -IK_EPARSE;
-			c = (uint8_t)s[i];
-			if (c >= '0' && c <= '9') {
-				if (len - i < 3 || s[i + 1] < '0' ||
-				    s[i + 1] > '9' || s[i + 2] < '0' ||
-				    s[i + 2] > '9')
-					return -IK_EPARSE;
-				unsigned v = (unsigned)(c - '0') * 100 +
-				    (unsigned)(s[i + 1] - '0') * 10 +
-				    (unsigned)(s[i + 2] - '0');
-				if (v > 255)
-					return -IK_EPARSE;
-				c = (uint8_t)v;
-				i += 2;
-			}
+			int e = dns_text_escape(s, len, &i);
+			if (e < 0)
+				return e;
+			c = (uint8_t)e;
 		}
 		if (n == cap)
 			return -IK_ELIMIT;
@@ -1075,5 +1065,27 @@ dns_rdata_from_text(uint16_t type, const struct dns_tok *tok,
 	}
 	*rdata = buf;
 	*rdlen_out = (uint16_t)(tp.w.p - buf);
+	return 0;
+}
+
+int
+dns_rdata_addr(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
+    uint16_t port, struct net_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (type == DNS_T_A && rdlen == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, rdata, 4);
+		out->len = sizeof(*sin);
+	} else if (type == DNS_T_AAAA && rdlen == 16) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, rdata, 16);
+		out->len = sizeof(*sin6);
+	} else {
+		return -IK_ENOTFOUND;
+	}
+	net_addr_set_port(out, port);
 	return 0;
 }

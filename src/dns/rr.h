@@ -85,6 +85,12 @@ int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
 /* A whole record: "www.example.test. 3600 IN A 192.0.2.1". */
 int dns_rr_to_text(const struct dns_rr *rr, char *buf, size_t cap);
 
+/* The address of an A or AAAA record's RDATA, with `port`. Returns 0,
+ * or -IK_ENOTFOUND for other types or a wrong length. */
+struct net_addr;
+int dns_rdata_addr(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
+    uint16_t port, struct net_addr *out);
+
 /* Names inside expanded RDATA (for glue, CNAME chasing, additional
  * processing): writes the target name of NS, CNAME, PTR, DNAME, the
  * exchange of MX, the target of SRV into *out. Returns 0, or

@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "dns/recurse.h"
 #include "dns/tcp.h"
@@ -335,16 +336,6 @@ log_zones(const struct zonedb *db, double secs)
 	log_info("zones loaded count=%zu seconds=%.3f", db->n, secs);
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Frees retired dbs once no worker can still be reading them. */
 static void
 on_retire(evutil_socket_t fd, short what, void *arg)
@@ -392,9 +383,9 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 {
 	struct dns_state *ds = sv->priv;
 	struct cfg_errs errs = { 0 };
-	struct timespec t0;
+	uint64_t t0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	struct zonedb *db = dns_zones_load(nc, atomic_load(&ds->sh.db),
 	    &errs);
 	log_errs(&errs);
@@ -413,7 +404,7 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 	} else if (dc->recursion) {
 		log_warn("reload: turning recursion on needs a restart");
 	}
-	log_zones(db, seconds_since(&t0));
+	log_zones(db, (double)(clock_mono_ms() - t0) / 1000.0);
 	swap_db(ds, db);
 	ds->loaded_at = time(NULL);
 	return 0;
@@ -609,7 +600,7 @@ dns_start(struct svc *sv)
 	const struct dns_conf *dc = sv->conf;
 	struct dns_state *ds = calloc(1, sizeof(*ds));
 	struct cfg_errs errs = { 0 };
-	struct timespec t0;
+	uint64_t t0;
 	int err = 0;
 
 	if (ds == NULL)
@@ -646,12 +637,12 @@ dns_start(struct svc *sv)
 		    rc.n_forward > 0 ? "forwarding" : "iterating from the "
 		    "root hints", rc.allow.n, rc.lanes > 8 ? 8 : rc.lanes);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	struct zonedb *db = dns_zones_load(sv->cfg, NULL, &errs);
 	log_errs(&errs);
 	if (db == NULL)
 		return -ENOMEM;
-	log_zones(db, seconds_since(&t0));
+	log_zones(db, (double)(clock_mono_ms() - t0) / 1000.0);
 	atomic_store(&ds->sh.db, db);
 	ds->loaded_at = time(NULL);
 

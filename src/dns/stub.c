@@ -606,20 +606,5 @@ stub_rcode(const struct dns_msg *m)
 int
 stub_rr_addr(const struct dns_rr *rr, uint16_t port, struct net_addr *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (rr->type == DNS_T_A && rr->rdlen == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, rr->rdata, 4);
-		out->len = sizeof(*sin);
-	} else if (rr->type == DNS_T_AAAA && rr->rdlen == 16) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, rr->rdata, 16);
-		out->len = sizeof(*sin6);
-	} else {
-		return -IK_ENOTFOUND;
-	}
-	net_addr_set_port(out, port);
-	return 0;
+	return dns_rdata_addr(rr->type, rr->rdata, rr->rdlen, port, out);
 }

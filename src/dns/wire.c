@@ -457,3 +457,13 @@ dns_msg_equal(const struct dns_msg *a, const struct dns_msg *b)
 	    x->flags == y->flags && x->opts_len == y->opts_len &&
 	    (x->opts_len == 0 || memcmp(x->opts, y->opts, x->opts_len) == 0));
 }
+
+size_t
+dns_udp_limit(const struct dns_msg *m, uint16_t ours)
+{
+	size_t want = DNS_UDP_MIN;
+
+	if (m->edns.present && m->edns.udp_size > DNS_UDP_MIN)
+		want = m->edns.udp_size < ours ? m->edns.udp_size : ours;
+	return want;
+}

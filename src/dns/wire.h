@@ -87,6 +87,11 @@ int dns_msg_parse(const uint8_t *buf, size_t len, struct arena *a,
  * -IK_ETRUNC if it does not fit `cap` (no TC logic here). */
 ssize_t dns_msg_build(const struct dns_msg *m, uint8_t *buf, size_t cap);
 
+/* The largest UDP response `m`'s sender takes: its EDNS payload size
+ * (at least 512) capped at `ours`, or 512 without EDNS (RFC 6891
+ * 6.2.5). */
+size_t dns_udp_limit(const struct dns_msg *m, uint16_t ours);
+
 /* Same header, question, records (names compared case-sensitively,
  * rdata bytewise) and EDNS. */
 bool dns_msg_equal(const struct dns_msg *a, const struct dns_msg *b);

@@ -854,3 +854,21 @@ def test_check_config_names_zone_file_and_line(dns_site, run_inetkit, kind):
     site.write_zone("other.test.zone", "\n".join(good) + "\n")
     r = run_inetkit("check-config", "-c", site.conf)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_tcp_max_clients(dns_site):
+    site = dns_site(dns={"tcp_max_clients": "2"})
+    with TcpConn(site.addr4) as a, TcpConn(site.addr4) as b:
+        for c in (a, b):
+            c.send(frame(make_query("www.example.test").to_wire()))
+            assert dns.message.from_wire(c.read_msg()).answer
+        # A third is closed at once, without an answer.
+        with TcpConn(site.addr4) as extra:
+            extra.send(frame(make_query("www.example.test").to_wire()))
+            extra.wait_eof(timeout=5)
+    # Once those are gone there is room again.
+    wait_for(lambda: site.dns_stats().get("tcp_current") == "0", 5,
+             "tcp_current back to 0")
+    with TcpConn(site.addr4) as c:
+        c.send(frame(make_query("www.example.test").to_wire()))
+        assert dns.message.from_wire(c.read_msg()).answer

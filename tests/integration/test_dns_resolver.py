@@ -1214,3 +1214,18 @@ def test_identical_upstream_questions_are_asked_once(hier, make_resolver):
     assert after["root"] - before["root"] == 1, (before, after)
     assert after["tld"] - before["tld"] == 1, (before, after)
     assert int(r.dns_stats()["resolver.coalesced"]) > 0
+
+
+def test_flush_subtree(hier, make_resolver):
+    """flush -r NAME drops NAME and everything below it, nothing else."""
+    r = make_resolver()
+    for name in ("www.example.test", "mail.example.test", "www.other.test"):
+        assert ask(r, name).rcode() == NOERROR
+    before = hier.queries()
+    rc, out = r.ctl("dns", "flush", "-r", "example.test")
+    assert rc == 0 and int(parse_kv(out)["flushed"]) >= 2, out
+    assert ask(r, "www.other.test").rcode() == NOERROR
+    assert hier.queries() == before, "other.test was flushed too"
+    assert ask(r, "mail.example.test").rcode() == NOERROR
+    after = hier.queries()
+    assert sum(after.values()) > sum(before.values()), (before, after)
