@@ -858,6 +858,9 @@ def test_check_config_names_zone_file_and_line(dns_site, run_inetkit, kind):
 
 def test_tcp_max_clients(dns_site):
     site = dns_site(dns={"tcp_max_clients": "2"})
+    # The readiness probe's own connection must be gone first.
+    wait_for(lambda: site.dns_stats().get("tcp_current") == "0", 5,
+             "tcp_current at 0 before the test")
     with TcpConn(site.addr4) as a, TcpConn(site.addr4) as b:
         for c in (a, b):
             c.send(frame(make_query("www.example.test").to_wire()))
