@@ -537,6 +537,14 @@ svc_run(const struct svc_def *def, const struct svc_prep *prep)
 	log_init(def->name, sv.global->log_level);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (def->open_privileged != NULL &&
+	    (err = def->open_privileged(&sv)) < 0) {
+		log_err("cannot open privileged resources: %s",
+		    ik_strerror(err));
+		if (sv.free != NULL)
+			sv.free(&sv);
+		return 1;
+	}
 	if (proc_is_root()) {
 		if (sv.global->user[0] == '\0') {
 			log_warn("running as root: set [inetkit] user to "
@@ -544,6 +552,8 @@ svc_run(const struct svc_def *def, const struct svc_prep *prep)
 		} else if ((err = proc_drop_privs(sv.global->user)) < 0) {
 			log_err("cannot drop privileges to user=%s: %s",
 			    sv.global->user, ik_strerror(err));
+			if (sv.free != NULL)
+				sv.free(&sv);
 			return 1;
 		}
 	}

@@ -67,6 +67,11 @@ struct svc_def {
 	/* NULL while the service is not built yet; enabling it is then a
 	 * config error naming `issue`. */
 	int			(*start)(struct svc *sv);
+	/* Opens what needs root beyond the listeners (raw sockets for DHCP)
+	 * in the service process, before it drops privileges; keeps it in
+	 * sv->priv for start(). Runs once per process: a reload cannot add
+	 * such resources. NULL: nothing. */
+	int			(*open_privileged)(struct svc *sv);
 	const char		*issue;		/* "#3" */
 	/* Deeper checks for check-config only (zone files parse, ...);
 	 * problems go to errs. NULL: none. */
