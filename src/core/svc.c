@@ -66,8 +66,17 @@ svc_find(const char *name)
 {
 	const struct svc_def *const *r = svc_registry();
 
+	size_t len = strlen(name);
+
 	for (size_t i = 0; r[i] != NULL; i++)
 		if (strcmp(r[i]->name, name) == 0)
+			return r[i];
+	/* The daemon names people know: "dnsd" and "dhcpd" name dns and
+	 * dhcp. */
+	for (size_t i = 0; len > 1 && name[len - 1] == 'd' &&
+	    r[i] != NULL; i++)
+		if (strlen(r[i]->name) == len - 1 &&
+		    strncmp(r[i]->name, name, len - 1) == 0)
 			return r[i];
 	return NULL;
 }
