@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/super.h"
 #include "core/svc.h"
+#include "dhcp/dhcpc.h"
 #include "dns/dig.h"
 
 #define INETKIT_VERSION	"0.1.0"
@@ -341,6 +342,30 @@ static const struct cmd cmds[] = {
 	    "walk from the root hints (--hints, else [dns] root_hints) to the\n"
 	    "answer, printing each step. Exit status 0 on a response, 9 when\n"
 	    "no server answered, 1 on usage errors.\n", dig_main },
+	{ "dhcpc", "dhcpc IFACE [OPTIONS]",
+	    "Gets a DHCP lease for IFACE and keeps it (RFC 2131: renews at\n"
+	    "T1, rebinds at T2, ARP-checks an offered address and DECLINEs\n"
+	    "it on conflict). It sets the address, default route and\n"
+	    "resolv.conf itself (first removing IFACE's IPv4 addresses),\n"
+	    "or runs a script as udhcpc does. Options:\n"
+	    "  --once              exit 0 once the first lease is bound\n"
+	    "  --script PATH       run PATH deconfig|bound|renew|nak|leasefail\n"
+	    "                      with the lease in the environment (ip,\n"
+	    "                      subnet, mask, router, dns, domain, lease,\n"
+	    "                      serverid, t1, t2) instead of applying it\n"
+	    "  --no-apply          neither apply nor run a script; just print\n"
+	    "  --resolv-conf PATH  default /etc/resolv.conf\n"
+	    "  --release           on SIGTERM/SIGINT send RELEASE and remove\n"
+	    "                      the address (else it stays for its lease)\n"
+	    "  --request ADDR      ask for ADDR first (INIT-REBOOT)\n"
+	    "  --timeout SECONDS   exit 1 if no lease within SECONDS\n"
+	    "  --hostname NAME, --client-id HEX (default 01 + MAC)\n"
+	    "  --arp-probes N      probes 200 ms apart (default 2; 0: none)\n"
+	    "  --arp-wait MS       wait after the last probe (default 500)\n"
+	    "  -v                  debug lines on stderr\n"
+	    "Prints \"dhcpc: bound ADDR/LEN from SERVER lease Ns\", renewed,\n"
+	    "rebound, nak, declined, expired, released. SIGUSR1 renews.\n",
+	    dhcpc_main },
 	{ "version", "version", "Prints the version.\n", cmd_version },
 	{ "help", "help [COMMAND]", "Describes COMMAND, or lists them.\n",
 	    cmd_help },

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include "core/svc.h"
+#include "dhcp/relay_service.h"
+#include "dhcp/service.h"
 #include "dns/service.h"
 #include "echo/echo.h"
 
@@ -48,19 +50,9 @@ static const struct cfg_section smtp_section = {
 	"smtp", 0, sizeof(struct planned_conf), smtp_keys, NULL,
 };
 
-static const struct cfg_key dhcp_keys[] = {
-	{ "enabled", CFG_BOOL, OFF(base.enabled), "no", 0, 0,
-	    "run this service" },
-	{ 0 },
-};
-static const struct cfg_section dhcp_section = {
-	"dhcp", 0, sizeof(struct planned_conf), dhcp_keys, NULL,
-};
 #undef OFF
 
 static const struct svc_def planned[] = {
-	{ .name = "dhcp", .summary = "DHCP server",
-	    .sec = &dhcp_section, .issue = "#5" },
 	{ .name = "ftp", .summary = "FTP server",
 	    .sec = &ftp_section, .issue = "#6" },
 	{ .name = "smtp", .summary = "SMTP server with a durable queue",
@@ -78,9 +70,11 @@ svc_registry(void)
 {
 	static const struct svc_def *const reg[] = {
 		&dns_svc,
+		&dhcp_svc,
+		&dhcrelay_svc,
 		&echo_svc,
 		&planned[0], &planned[1], &planned[2], &planned[3],
-		&planned[4], &planned[5],
+		&planned[4],
 		NULL,
 	};
 	return reg;
