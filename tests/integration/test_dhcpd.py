@@ -493,3 +493,43 @@ def test_malformed_packets_do_not_stop_the_server(lan, workdir, dhcpd):
     lan.reset_client(mac_str(0xa1))
     le = get_lease("udhcpc", lan.cli, workdir)
     check_lease(le)
+
+
+def test_probe_skips_address_in_use(lan, workdir, dhcpd):
+    # A host the server does not know already uses the first pool address:
+    # the client namespace holds it on lo, and Linux answers ARP probes
+    # for any local address. The server must not offer it.
+    need("udhcpc")
+    lan.cli.ip("addr", "add", "%s/32" % POOL_LO, "dev", "lo")
+    srv = dhcpd()
+    lan.reset_client(mac_str(0xb0))
+    le = get_lease("udhcpc", lan.cli, workdir)
+    assert le.ip != POOL_LO and in_pool(le.ip), le
+    line = wait_state(srv, POOL_LO, "declined")
+    assert line["mac"] == "00:00:00:00:00:00", line
+    st = srv.stats()
+    assert int(st["conflicts"]) >= 1 and int(st["probes"]) >= 2, st
+    assert "answered a probe" in srv.log()
+
+
+def test_dropped_privileges_keep_the_journal(lan, workdir, dhcpd):
+    # As a supervised child running as nobody: the journal is written
+    # after the drop, and a restarted child (root again, then nobody)
+    # reads and rewrites it.
+    need("udhcpc")
+    os.chmod(str(workdir), 0o755)
+    srv = dhcpd(mode="up", inetkit={"user": "nobody"})
+    pid = srv.service_pid()
+    with open("/proc/%d/status" % pid) as f:
+        uids = [ln.split()[1:] for ln in f if ln.startswith("Uid:")][0]
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    assert all(int(u) == nobody for u in uids), uids
+    lan.reset_client(mac_str(0xb1))
+    ip = get_lease("udhcpc", lan.cli, workdir).ip
+    journal = srv.data_dir / "dhcp" / "leases"
+    assert os.stat(str(journal)).st_uid == nobody
+    assert ip in journal.read_text()
+    srv.kill9(pid)
+    srv.wait_ready(after=len(srv.ready_pids()), timeout=15)
+    assert wait_state(srv, ip, "bound", timeout=3)["mac"] == mac_str(0xb1)
