@@ -472,10 +472,35 @@ dhcp_server_conf_build(const struct cfg *c, const struct dhcp_conf_iface *ifs,
 		int n;
 		if (parse_ip(hc->address, strlen(hc->address), &h->addr) < 0)
 			continue;
-		if (dhcp_subnet_of(out, h->addr) == NULL) {
+		const struct dhcp_subnet *hs = dhcp_subnet_of(out, h->addr);
+		if (hs == NULL) {
 			cfg_errf(errs, c->path, it->line, "[host %s] address: "
 			    "in no [subnet]", it->name);
 			err = -IK_ECONFIG;
+		} else if (h->addr == hs->net || h->addr == (hs->net |
+		    ~hs->mask)) {
+			/* The server never hands these out. */
+			cfg_errf(errs, c->path, it->line, "[host %s] address: "
+			    "the network or broadcast address", it->name);
+			err = -IK_ECONFIG;
+		}
+		if (hc->mac[0] != '\0' &&
+		    parse_hex(hc->mac, h->mac, sizeof(h->mac)) == 6)
+			h->has_mac = true;
+		if (hc->client_id[0] != '\0' && (n = parse_hex(hc->client_id,
+		    h->cid, sizeof(h->cid))) > 0)
+			h->cid_len = (uint8_t)n;
+		for (size_t i = 0; i < out->n_hosts; i++) {
+			const struct dhcp_host *o = &out->hosts[i];
+			if ((h->has_mac && o->has_mac &&
+			    memcmp(h->mac, o->mac, 6) == 0) || (h->cid_len > 0 &&
+			    h->cid_len == o->cid_len && memcmp(h->cid, o->cid,
+			    h->cid_len) == 0)) {
+				cfg_errf(errs, c->path, it->line, "[host %s]: "
+				    "the same client as [host %s]", it->name,
+				    o->name);
+				err = -IK_ECONFIG;
+			}
 		}
 		for (size_t i = 0; i < out->n_hosts; i++)
 			if (out->hosts[i].addr == h->addr) {
@@ -484,12 +509,6 @@ dhcp_server_conf_build(const struct cfg *c, const struct dhcp_conf_iface *ifs,
 				    it->name, out->hosts[i].name);
 				err = -IK_ECONFIG;
 			}
-		if (hc->mac[0] != '\0' &&
-		    parse_hex(hc->mac, h->mac, sizeof(h->mac)) == 6)
-			h->has_mac = true;
-		if (hc->client_id[0] != '\0' && (n = parse_hex(hc->client_id,
-		    h->cid, sizeof(h->cid))) > 0)
-			h->cid_len = (uint8_t)n;
 		const char *hn = hc->hostname[0] != '\0' ? hc->hostname :
 		    it->name;
 		snprintf(h->hostname, sizeof(h->hostname), "%s", hn);

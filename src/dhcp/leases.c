@@ -140,7 +140,7 @@ dhcp_leases_by_client(const struct dhcp_leases *t,
 		if (l->owner_hash != h || !dhcp_client_same(&l->owner, c) ||
 		    (in != NULL && !in(l->addr, arg)))
 			continue;
-		/* Bound beats offered beats the rest; then the latest. */
+		/* Bound first; then the one ending last. */
 		if (best == NULL || (l->state == DHCP_LEASE_BOUND) >
 		    (best->state == DHCP_LEASE_BOUND) ||
 		    ((l->state == DHCP_LEASE_BOUND) ==

@@ -64,7 +64,8 @@ bool dhcp_client_same(const struct dhcp_client *a,
 struct dhcp_lease *dhcp_leases_by_addr(const struct dhcp_leases *t,
     uint32_t addr);
 /* The client's record whose address satisfies `in(addr, arg)` (its
- * subnet), preferring a bound one; NULL if none. Declined records have
+ * subnet), preferring a bound one, then the one ending last; NULL if
+ * none. Declined records have
  * no owner and are never found here. */
 struct dhcp_lease *dhcp_leases_by_client(const struct dhcp_leases *t,
     const struct dhcp_client *c, bool (*in)(uint32_t addr, const void *arg),

@@ -77,7 +77,7 @@ may_have(const struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 	const struct dhcp_host *h = host_for(conf, s, c);
 
 	if (!in_subnet(addr, s) || addr == s->net || addr == (s->net |
-	    ~s->mask))
+	    ~s->mask) || addr == s->if_addr)
 		return false;
 	if (!(h != NULL && h->addr == addr) && !dhcp_in_pool(s, addr))
 		return false;
@@ -142,7 +142,7 @@ choose_addr(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 	uint32_t a = dhcp_in_pool(s, s->cursor) ? s->cursor : s->pools[0].lo;
 	for (uint64_t i = 0; i < n; i++, a = pool_next(s, a)) {
 		if (dhcp_leases_by_addr(leases, a) == NULL &&
-		    !reserved_for_other(conf, a, c)) {
+		    a != s->if_addr && !reserved_for_other(conf, a, c)) {
 			s->cursor = pool_next(s, a);
 			return a;
 		}
@@ -153,7 +153,7 @@ choose_addr(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 	a = s->pools[0].lo;
 	for (uint64_t i = 0; i < n; i++, a = pool_next(s, a)) {
 		l = dhcp_leases_by_addr(leases, a);
-		if (!dhcp_lease_available(l, c, now) ||
+		if (!dhcp_lease_available(l, c, now) || a == s->if_addr ||
 		    reserved_for_other(conf, a, c))
 			continue;
 		if (best == 0 || l->ends < best_ends) {
@@ -181,6 +181,7 @@ select_subnet(struct dhcp_server_conf *conf, const struct dhcp_request *rq)
 {
 	const struct dhcp_packet *p = rq->pkt;
 	const struct dhcp_opt *o;
+	const struct dhcp_subnet *s;
 	struct dhcp_relay_info ri;
 	uint32_t sel;
 
@@ -194,6 +195,11 @@ select_subnet(struct dhcp_server_conf *conf, const struct dhcp_request *rq)
 			(void)dhcp_opt_addr(p, DHCP_OPT_SUBNET_SELECT, &sel);
 		return (struct dhcp_subnet *)dhcp_subnet_of(conf, sel);
 	}
+	/* A client of a relayed subnet renews by unicast straight to us,
+	 * arriving on whichever interface routes it here. */
+	if (p->ciaddr != 0 && (s = dhcp_subnet_of(conf, p->ciaddr)) != NULL &&
+	    s->ifindex == 0)
+		return (struct dhcp_subnet *)s;
 	for (size_t i = 0; i < conf->n_subnets; i++)
 		if (conf->subnets[i].ifindex != 0 &&
 		    conf->subnets[i].ifindex == rq->ifindex)
@@ -216,6 +222,9 @@ set_hostname(char *dst, const char *src, size_t len)
 		    ch == '_')
 			dst[n++] = ch;
 	}
+	/* A lone "-" is how the journal writes "no name". */
+	if (n == 1 && dst[0] == '-')
+		n = 0;
 	dst[n] = '\0';
 }
 
@@ -357,6 +366,8 @@ on_discover(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 	    dhcp_lease_state_at(l, rq->now) == DHCP_LEASE_BOUND;
 	if (!own_bound) {
 		/* Hold it for this client while it decides. */
+		if (!l->has_owner || !dhcp_client_same(&l->owner, c))
+			l->hostname[0] = '\0';	/* the last owner's */
 		dhcp_lease_set_owner(leases, l, c);
 		l->state = DHCP_LEASE_OFFERED;
 		l->start = rq->now;
@@ -377,13 +388,27 @@ on_discover(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 	    NULL, out);
 }
 
+struct other_than {
+	const struct dhcp_subnet	*s;
+	uint32_t			 addr;
+};
+
+static bool
+in_subnet_other(uint32_t addr, const void *arg)
+{
+	const struct other_than *o = arg;
+
+	return addr != o->addr && in_subnet(addr, o->s);
+}
+
 /* Binds addr to c and builds the ACK. */
 static void
 ack(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
     struct dhcp_subnet *s, const struct dhcp_request *rq,
     const struct dhcp_client *c, uint32_t addr, struct dhcp_outcome *out)
 {
-	struct dhcp_lease *l = dhcp_leases_get(leases, addr);
+	struct dhcp_lease *l = dhcp_leases_get(leases, addr), *old;
+	struct other_than ot = { s, addr };
 	const char *name;
 	size_t len;
 
@@ -391,8 +416,20 @@ ack(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 		drop(out, "out of memory");
 		return;
 	}
-	if (!l->has_owner || !dhcp_client_same(&l->owner, c))
+	/* One address per client and subnet: one it held (INIT-REBOOT or
+	 * SELECTING another address) goes back to the pool. */
+	while ((old = dhcp_leases_by_client(leases, c, in_subnet_other,
+	    &ot)) != NULL && (old->state == DHCP_LEASE_BOUND ||
+	    old->state == DHCP_LEASE_OFFERED) && old->ends > rq->now) {
+		if (old->state == DHCP_LEASE_BOUND)
+			dhcp_lease_touch(leases, old);
+		old->state = DHCP_LEASE_EXPIRED;
+		old->ends = rq->now;
+	}
+	if (!l->has_owner || !dhcp_client_same(&l->owner, c)) {
 		dhcp_lease_set_owner(leases, l, c);
+		l->hostname[0] = '\0';		/* the last owner's */
+	}
 	l->state = DHCP_LEASE_BOUND;
 	l->start = rq->now;
 	l->ends = rq->now + s->lease_s;
@@ -433,15 +470,17 @@ on_request(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 			return;
 		}
 		addr = requested;
-	} else if (has_req) {
+	} else if (has_req && p->ciaddr == 0) {
 		/* INIT-REBOOT: the client checks its remembered address. */
-		if (!in_subnet(requested, s) || p->ciaddr != 0) {
+		if (!in_subnet(requested, s)) {
 			nak(conf, rq, s, "wrong network", out);
 			return;
 		}
 		addr = requested;
 	} else if (p->ciaddr != 0) {
-		/* RENEWING (unicast) or REBINDING (broadcast). */
+		/* RENEWING (unicast) or REBINDING (broadcast). Option 50
+		 * must not be here (RFC 2131 4.3.2), but ISC and dnsmasq
+		 * take such renewals by ciaddr, and so do we. */
 		if (!in_subnet(p->ciaddr, s)) {
 			nak(conf, rq, s, "wrong network", out);
 			return;
@@ -530,7 +569,9 @@ dhcp_server_handle(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 		drop(out, "BOOTP is not served");
 		return;
 	}
-	if (p->hlen == 0 && dhcp_opt_find(p, DHCP_OPT_CLIENT_ID) == NULL) {
+	/* An empty option 61 identifies nobody either. */
+	dhcp_client_from_packet(p, &c);
+	if (c.hlen == 0 && c.cid_len == 0) {
 		drop(out, "no client identity");
 		return;
 	}
@@ -543,7 +584,6 @@ dhcp_server_handle(struct dhcp_server_conf *conf, struct dhcp_leases *leases,
 		drop(out, "no server address on this network");
 		return;
 	}
-	dhcp_client_from_packet(p, &c);
 	switch (p->msg_type) {
 	case DHCP_DISCOVER:
 		on_discover(conf, leases, s, rq, &c, out);
