@@ -18,6 +18,7 @@
 #include "core/svc.h"
 #include "dhcp/dhcpc.h"
 #include "dns/dig.h"
+#include "ftp/ftpc.h"
 
 #define INETKIT_VERSION	"0.1.0"
 #define CONF_LOCAL	"etc/inetkit.conf"
@@ -366,6 +367,31 @@ static const struct cmd cmds[] = {
 	    "Prints \"dhcpc: bound ADDR/LEN from SERVER lease Ns\", renewed,\n"
 	    "rebound, nak, declined, expired, released. SIGUSR1 renews.\n",
 	    dhcpc_main },
+	{ "ftp", "ftp [OPTIONS] [HOST[:PORT] | URL | get|put|ls|mirror ...]",
+	    "  get URL [LOCAL]   put LOCAL URL   ls URL\n"
+	    "  mirror URL LOCALDIR   mirror -R LOCALDIR URL\n"
+	    "An FTP client. Without a subcommand, a shell reading commands\n"
+	    "from stdin (a prompt on a terminal; \"help\" lists them). URLs:\n"
+	    "ftp://[USER[:PASS]@]HOST[:PORT]/PATH; a put URL ending in / keeps\n"
+	    "the local name. Passive (EPSV, then PASV) unless --active. Options:\n"
+	    "  --user NAME, -u NAME  log in as NAME (else the URL's, else\n"
+	    "                        anonymous)\n"
+	    "  --password-file FILE  its first line (else the URL's password,\n"
+	    "                        FTP_PASSWORD, a prompt on a terminal)\n"
+	    "  --active              PORT/EPRT data connections\n"
+	    "  --tls                 require AUTH TLS and PROT P and verify\n"
+	    "                        the certificate (--ca FILE, or --insecure);\n"
+	    "                        by default TLS is used, unverified, when\n"
+	    "                        FEAT offers it; --no-tls never\n"
+	    "  --continue, -c        resume: REST from the local size (get),\n"
+	    "                        from the remote size (put)\n"
+	    "  --ascii               TYPE A transfers (or ;type=a in the URL)\n"
+	    "  --timeout SECONDS     per connect and read (default 30)\n"
+	    "  --quiet, -q           no progress bar (shown when stderr is a\n"
+	    "                        terminal)\n"
+	    "  -v                    the control dialogue on stderr\n"
+	    "Exit status: 0 ok, 1 a transfer or command failed, 2 usage,\n"
+	    "3 cannot connect, 4 login refused, 5 TLS failed.\n", ftpc_main },
 	{ "version", "version", "Prints the version.\n", cmd_version },
 	{ "help", "help [COMMAND]", "Describes COMMAND, or lists them.\n",
 	    cmd_help },

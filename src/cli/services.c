@@ -11,6 +11,7 @@
 #include "dhcp/service.h"
 #include "dns/service.h"
 #include "echo/echo.h"
+#include "ftp/service.h"
 
 /* A planned service's section: "enabled" and its listeners. */
 struct planned_conf {
@@ -32,7 +33,6 @@ static const struct cfg_section name##_section = {			\
 	#name, 0, sizeof(struct planned_conf), name##_keys, NULL,	\
 }
 
-PLANNED_KEYS(ftp, "127.0.0.1:2121", 21);
 PLANNED_KEYS(pop3, "127.0.0.1:1110", 110);
 PLANNED_KEYS(imap, "127.0.0.1:1143", 143);
 PLANNED_KEYS(webmail, "127.0.0.1:8080", 80);
@@ -53,8 +53,6 @@ static const struct cfg_section smtp_section = {
 #undef OFF
 
 static const struct svc_def planned[] = {
-	{ .name = "ftp", .summary = "FTP server",
-	    .sec = &ftp_section, .issue = "#6" },
 	{ .name = "smtp", .summary = "SMTP server with a durable queue",
 	    .sec = &smtp_section, .issue = "(mail)" },
 	{ .name = "pop3", .summary = "POP3 server",
@@ -73,8 +71,8 @@ svc_registry(void)
 		&dhcp_svc,
 		&dhcrelay_svc,
 		&echo_svc,
+		&ftp_svc,
 		&planned[0], &planned[1], &planned[2], &planned[3],
-		&planned[4],
 		NULL,
 	};
 	return reg;

@@ -7,6 +7,8 @@
 #include "core/line.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -568,6 +570,8 @@ sess_line(void *arg, char *line, size_t len, unsigned flags)
 	enum line_act act;
 
 	ls->is_waiting = true;
+	if (ls->srv->proto->filter != NULL && (flags & LINE_F_TOO_LONG) == 0)
+		len = ls->srv->proto->filter(ls, line, len);
 	if (ls->raw_line != NULL)
 		act = ls->raw_line(ls, line, len, flags);
 	else
@@ -770,6 +774,11 @@ srv_refuse(struct line_server *srv, const struct line_listener *li,
 		goto out;
 	ls->srv = srv;
 	ls->peer = *peer;
+	/* Replies are small and each one answers a command: sending them at
+	 * once, not behind Nagle's wait for an ACK, is what a client sees
+	 * as latency (FTP's 226 after the 150 waited a delayed ACK, ~40 ms). */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+	    sizeof(int));
 	if (net_sock_name(fd, &ls->local) < 0)
 		ls->local.len = 0;
 	ls->id = srv->next_id++;
@@ -806,6 +815,11 @@ sess_start(struct line_server *srv, evutil_socket_t fd,
 		goto fail;
 	ls->srv = srv;
 	ls->peer = *peer;
+	/* Replies are small and each one answers a command: sending them at
+	 * once, not behind Nagle's wait for an ACK, is what a client sees
+	 * as latency (FTP's 226 after the 150 waited a delayed ACK, ~40 ms). */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+	    sizeof(int));
 	if (net_sock_name(fd, &ls->local) < 0)
 		ls->local.len = 0;
 	ls->id = srv->next_id++;
@@ -1154,4 +1168,37 @@ line_close(struct line_sess *ls)
 		return;
 	sess_closing(ls, "closed");
 	sess_kick_write(ls);
+}
+
+void
+line_touch(struct line_sess *ls)
+{
+	if (!ls->is_closing)
+		sess_arm_idle(ls);
+}
+
+int
+line_unread(struct line_sess *ls, const char *line, size_t len)
+{
+	struct evbuffer *in = bufferevent_get_input(ls->bev);
+	struct evbuffer *tmp;
+	int err = 0;
+
+	/* A handler returning LINE_WAIT stops the feed right after its
+	 * line, and a waiting session reads nothing: no byte the peer sent
+	 * after this line has been consumed, so it goes back in order. */
+	if (!ls->is_waiting || ls->fr.skipping)
+		return -EINVAL;
+	if ((tmp = evbuffer_new()) == NULL)
+		return -ENOMEM;
+	if (evbuffer_add(tmp, line, len) < 0 ||
+	    evbuffer_add(tmp, "\r\n", 2) < 0 ||
+	    evbuffer_prepend_buffer(in, tmp) < 0)
+		err = -ENOMEM;
+	evbuffer_free(tmp);
+	if (err < 0)
+		return err;
+	if (ls->srv->st.bytes_in >= len + 2)
+		ls->srv->st.bytes_in -= len + 2;
+	return 0;
 }

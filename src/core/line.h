@@ -119,6 +119,12 @@ struct line_proto {
 	/* Writes the protocol's reply for `err` (cmd may be NULL). */
 	void			(*error)(struct line_sess *ls, enum line_error err,
 				    const struct line_cmd *cmd);
+	/* Optional: rewrites each line in place before it is dispatched
+	 * (to a raw_line handler too) and returns its new length, keeping
+	 * line[len] == '\0' (FTP drops Telnet IAC sequences). Not called
+	 * for an overlong line. NULL: lines go as framed. */
+	size_t			(*filter)(struct line_sess *ls, char *line,
+				    size_t len);
 };
 
 struct line_limits {
@@ -200,5 +206,14 @@ int line_starttls(struct line_sess *ls);
 void line_resume(struct line_sess *ls);
 /* Closes the session after flushing its output (from outside a handler). */
 void line_close(struct line_sess *ls);
+/* Counts as activity for the idle timeout: work the session does on the
+ * peer's behalf elsewhere (an FTP data transfer) keeps it alive. */
+void line_touch(struct line_sess *ls);
+/* Puts `line` (without terminator) back in front of the unread input, to
+ * run again once the session resumes: a handler that cannot take a line
+ * now (FTP, a command during a transfer) calls this and returns LINE_WAIT,
+ * and line_resume() follows when it is ready. Only from that handler or
+ * while the session waits. Returns 0, -EINVAL (not waiting) or -ENOMEM. */
+int line_unread(struct line_sess *ls, const char *line, size_t len);
 
 #endif
