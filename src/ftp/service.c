@@ -343,6 +343,6 @@ const struct svc_def ftp_svc = {
 	.open_privileged = ftp_open_privileged,
 	.issue = "#6",
 	.verify = ftp_verify,
-	.try_hint = "curl -u USER ftp://{host}:{port}/   or   "
-	    "inetkit ftp {host}:{port}",
+	.try_hint = "curl ftp://{host}:{port}/   or   inetkit ftp "
+	    "{host}:{port}",
 };
