@@ -625,3 +625,11 @@ out:
 	cfg_free(&sv.owned_cfg);
 	return status;
 }
+
+void
+svc_log_errs(struct cfg_errs *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		log_err("%s", errs->msg[i]);
+	cfg_errs_clear(errs);
+}

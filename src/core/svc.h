@@ -167,6 +167,10 @@ SSL_CTX *svc_tls_ctx(const struct global_conf *g);
 int svc_ctl_path(const struct global_conf *g, const char *name, char *buf,
     size_t cap);
 
+/* Logs each collected config error (they name file:line) and clears
+ * them. */
+void svc_log_errs(struct cfg_errs *errs);
+
 /* Prints the generic counters (connections, requests, errors). */
 void svc_stats_print(const struct svc *sv, struct evbuffer *out);
 

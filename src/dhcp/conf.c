@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 #include "dhcp/conf.h"
 #include "dhcp/options.h"
 
@@ -162,16 +163,10 @@ parse_hex(const char *s, uint8_t *out, size_t cap)
 			continue;
 		}
 		for (int k = 0; k < 2; k++, s++) {
-			char ch = *s;
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				v |= ch - 'a' + 10;
-			else if (ch >= 'A' && ch <= 'F')
-				v |= ch - 'A' + 10;
-			else
+			int d = hex_digit(*s);
+			if (d < 0)
 				return -IK_EPARSE;
+			v = v << 4 | d;
 		}
 		if (n == cap)
 			return -IK_EPARSE;

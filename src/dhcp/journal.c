@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/fs.h"
 #include "dhcp/journal.h"
 
@@ -97,14 +98,11 @@ hex_get(const char *s, size_t len, uint8_t *out, size_t cap, uint8_t *n)
 	for (size_t i = 0; i < len; i += 2) {
 		int v = 0;
 		for (size_t k = 0; k < 2; k++) {
-			char ch = s[i + k];
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				v |= ch - 'a' + 10;
-			else
+			int d = hex_digit(s[i + k]);
+			/* Lower case only: what the formatter writes. */
+			if (d < 0 || (s[i + k] >= 'A' && s[i + k] <= 'F'))
 				return -IK_EPARSE;
+			v = v << 4 | d;
 		}
 		out[i / 2] = (uint8_t)v;
 	}
@@ -162,14 +160,10 @@ dhcp_journal_parse(const char *line, size_t len, struct dhcp_lease *out)
 	size_t body = (size_t)(f[9] - line) - 1;
 	uint32_t want = 0;
 	for (size_t k = 0; k < 8; k++) {
-		char ch = f[9][k];
-		want <<= 4;
-		if (ch >= '0' && ch <= '9')
-			want |= (uint32_t)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			want |= (uint32_t)(ch - 'a' + 10);
-		else
+		int d = hex_digit(f[9][k]);
+		if (d < 0 || (f[9][k] >= 'A' && f[9][k] <= 'F'))
 			return -IK_EPARSE;
+		want = want << 4 | (uint32_t)d;
 	}
 	if (line_crc(line, body) != want)
 		return -IK_EPARSE;

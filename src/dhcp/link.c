@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/rdwr.h"
 
 #define LINK_FRAME_STACK	2048	/* bigger frames are malloc'd */
@@ -498,18 +499,6 @@ dhcp_mac_format(const uint8_t mac[DHCP_ETH_ALEN], char *buf)
 	return buf;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 dhcp_mac_parse(const char *s, uint8_t mac[DHCP_ETH_ALEN])
 {
@@ -525,8 +514,8 @@ dhcp_mac_parse(const char *s, uint8_t mac[DHCP_ETH_ALEN])
 				return -IK_EPARSE;
 			sep = *s++;
 		}
-		int hi = hexval(s[0]);
-		int lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hex_digit(s[0]);
+		int lo = hi < 0 ? -1 : hex_digit(s[1]);
 		if (lo < 0)
 			return -IK_EPARSE;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -536,4 +525,26 @@ dhcp_mac_parse(const char *s, uint8_t mac[DHCP_ETH_ALEN])
 		return -IK_EPARSE;
 	memcpy(mac, out, sizeof(out));
 	return 0;
+}
+
+int
+dhcp_udp_open(uint16_t port, bool reuse)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int one = 1, fd, err;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if ((reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }

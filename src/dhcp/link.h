@@ -34,6 +34,12 @@ int dhcp_iface_get(const char *name, struct dhcp_iface *out);
 /* Refreshes out->addr/prefix/mac/mtu/up for out->ifindex. */
 int dhcp_iface_refresh(struct dhcp_iface *out);
 
+/* The UDP socket of a server or relay: 0.0.0.0:port, SO_BROADCAST,
+ * IP_PKTINFO (the arrival interface and our address come with each
+ * datagram), non-blocking, close-on-exec; SO_REUSEADDR when `reuse`.
+ * Returns the fd or -errno. */
+int dhcp_udp_open(uint16_t port, bool reuse);
+
 /* An AF_PACKET SOCK_DGRAM socket bound to `ifindex` for IPv4 frames,
  * with a socket filter (BPF) that lets through only unfragmented UDP to
  * `udp_dport`, so a busy link costs nothing. Non-blocking, close-on-exec.

@@ -550,31 +550,6 @@ pkt_mute(int fd)
 	return 0;
 }
 
-static int
-udp_open(void)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(DHCP_SERVER_PORT),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-	};
-	int on = 1, err;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* As root: the interfaces, their packet sockets and UDP port 67. */
 static int
 relay_open_privileged(struct svc *sv)
@@ -613,7 +588,7 @@ relay_open_privileged(struct svc *sv)
 			return err;
 		}
 	}
-	if ((rs->udp_fd = udp_open()) < 0) {
+	if ((rs->udp_fd = dhcp_udp_open(DHCP_SERVER_PORT, true)) < 0) {
 		err = rs->udp_fd;
 		log_err("cannot listen on 0.0.0.0:%d (udp): %s",
 		    DHCP_SERVER_PORT, ik_strerror(err));

@@ -661,14 +661,6 @@ conf_ifaces(struct dhcp_rt *rt, struct dhcp_conf_iface *out)
 }
 
 static void
-log_errs(struct cfg_errs *errs)
-{
-	for (size_t i = 0; i < errs->n; i++)
-		log_err("%s", errs->msg[i]);
-	cfg_errs_clear(errs);
-}
-
-static void
 log_subnets(const struct dhcp_server_conf *sc)
 {
 	char a[INET_ADDRSTRLEN];
@@ -695,7 +687,7 @@ dhcp_reload(struct svc *sv, const struct cfg *nc)
 	int err;
 
 	if ((err = dhcp_server_conf_build(nc, ifs, n, &sc, &errs)) < 0) {
-		log_errs(&errs);
+		svc_log_errs(&errs);
 		return err;
 	}
 	/* Keep each subnet's allocation cursor across the swap. */
@@ -784,26 +776,6 @@ filter_drop_all(int fd)
 	return 0;
 }
 
-static int
-open_udp67(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(DHCP_SERVER_PORT) };
-	int one = 1, fd, err;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* As root, before the drop: the port 67 socket, frame and ARP sockets on
  * each interface, the ICMP socket. */
 static int
@@ -853,7 +825,7 @@ dhcp_open_privileged(struct svc *sv)
 		log_err("ICMP socket for probes: %s", ik_strerror(rt->icmp_fd));
 		return rt->icmp_fd;
 	}
-	if ((rt->udp_fd = open_udp67()) < 0) {
+	if ((rt->udp_fd = dhcp_udp_open(DHCP_SERVER_PORT, false)) < 0) {
 		log_err("cannot listen on UDP port %d: %s", DHCP_SERVER_PORT,
 		    ik_strerror(rt->udp_fd));
 		return rt->udp_fd;
@@ -911,7 +883,7 @@ dhcp_start(struct svc *sv)
 	rt->icmp_id = (uint16_t)getpid();
 	if ((err = dhcp_server_conf_build(sv->cfg, ifs, conf_ifaces(rt, ifs),
 	    &rt->conf, &errs)) < 0) {
-		log_errs(&errs);
+		svc_log_errs(&errs);
 		return err;
 	}
 	log_subnets(&rt->conf);

@@ -15,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/net.h"
 #include "core/rdwr.h"
 
@@ -757,18 +758,6 @@ tp_charstr(struct tp *tp, const struct dns_tok *t)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex over the remaining tokens (RFC 3597 5 and RFC 4034 5.3 allow it
  * split by blanks). Returns the byte count or an error. */
 static ssize_t
@@ -782,7 +771,7 @@ tp_hex(struct tp *tp)
 		size_t len;
 		tok_text(&tp->tok[tp->i], &s, &len);
 		for (size_t k = 0; k < len; k++) {
-			int v = hexval(s[k]);
+			int v = hex_digit(s[k]);
 			if (v < 0)
 				return tp_fail(tp, -IK_EPARSE, "bad hex digit");
 			if (hi < 0) {

@@ -315,14 +315,6 @@ struct dns_state {
 };
 
 static void
-log_errs(struct cfg_errs *errs)
-{
-	for (size_t i = 0; i < errs->n; i++)
-		log_err("%s", errs->msg[i]);
-	cfg_errs_clear(errs);
-}
-
-static void
 log_zones(const struct zonedb *db, double secs)
 {
 	char name[DNS_NAME_TEXT_MAX];
@@ -388,7 +380,7 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 	t0 = clock_mono_ms();
 	struct zonedb *db = dns_zones_load(nc, atomic_load(&ds->sh.db),
 	    &errs);
-	log_errs(&errs);
+	svc_log_errs(&errs);
 	if (db == NULL)
 		return -ENOMEM;
 	const struct dns_conf *dc = svc_conf_of(nc, &dns_svc);
@@ -400,7 +392,7 @@ dns_reload(struct svc *sv, const struct cfg *nc)
 			    "did not load");
 		else
 			dns_recurse_set_conf(ds->recurse, &rc);
-		log_errs(&errs);
+		svc_log_errs(&errs);
 	} else if (dc->recursion) {
 		log_warn("reload: turning recursion on needs a restart");
 	}
@@ -622,7 +614,7 @@ dns_start(struct svc *sv)
 	if (dc->recursion) {
 		struct dns_recurse_conf rc;
 		if ((err = recurse_conf(dc, &rc, &errs)) < 0) {
-			log_errs(&errs);
+			svc_log_errs(&errs);
 			return err;
 		}
 		/* A resolver thread per UDP worker: cold lookups run on as
@@ -639,7 +631,7 @@ dns_start(struct svc *sv)
 	}
 	t0 = clock_mono_ms();
 	struct zonedb *db = dns_zones_load(sv->cfg, NULL, &errs);
-	log_errs(&errs);
+	svc_log_errs(&errs);
 	if (db == NULL)
 		return -ENOMEM;
 	log_zones(db, (double)(clock_mono_ms() - t0) / 1000.0);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "core/hex.h"
 
 #define SCHEME		"ftp://"
 #define SCHEME_LEN	6
@@ -19,18 +20,6 @@ bool
 ftp_url_is(const char *s)
 {
 	return strncasecmp(s, SCHEME, SCHEME_LEN) == 0;
-}
-
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decodes s[0..n) into out (cap bytes, NUL included). */
@@ -45,8 +34,8 @@ pct_decode(const char *s, size_t n, char *out, size_t cap)
 			int hi, lo;
 			if (i + 2 >= n)
 				return -IK_EPARSE;
-			hi = hex_val(s[i + 1]);
-			lo = hex_val(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -IK_EPARSE;
 			c = (unsigned char)(hi << 4 | lo);
