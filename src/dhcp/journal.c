@@ -247,6 +247,25 @@ dhcp_journal_append(struct dhcp_journal *j, const struct dhcp_lease *l)
 int
 dhcp_journal_commit(struct dhcp_journal *j)
 {
+	bool had = j->qlen > 0;
+	int err = dhcp_journal_write(j);
+
+	if (err < 0 || !had)
+		return err;
+	if (fdatasync(j->fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+dhcp_journal_fd(const struct dhcp_journal *j)
+{
+	return j->fd;
+}
+
+int
+dhcp_journal_write(struct dhcp_journal *j)
+{
 	size_t off = 0;
 
 	if (j->qlen == 0)
@@ -269,8 +288,6 @@ dhcp_journal_commit(struct dhcp_journal *j)
 		if (j->queue[i] == '\n')
 			j->lines++;
 	j->qlen = 0;
-	if (fdatasync(j->fd) < 0)
-		return -errno;
 	return 0;
 }
 

@@ -51,6 +51,12 @@ int dhcp_journal_append(struct dhcp_journal *j, const struct dhcp_lease *l);
  * 0 or -errno; on error the lines stay queued and nothing they back may
  * be acknowledged. */
 int dhcp_journal_commit(struct dhcp_journal *j);
+/* The two halves of a commit, for a caller that syncs elsewhere
+ * (core/bgsync.h): write the queued lines (returns 0 or -errno, the
+ * lines staying queued), then fdatasync the descriptor dhcp_journal_fd()
+ * gives. Compaction replaces that descriptor: not while a sync runs. */
+int dhcp_journal_write(struct dhcp_journal *j);
+int dhcp_journal_fd(const struct dhcp_journal *j);
 /* Rewrites the journal from `leases` when it holds more than twice as
  * many lines as records (and at least min_lines). Returns 1 if it did,
  * 0 if not needed, -errno. */

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "core/arena.h"
+#include "core/bgsync.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -36,6 +37,8 @@
 #define PROBE_TRIES	4	/* candidates probed for one DISCOVER */
 #define PROBES_MAX	4096	/* probes in flight */
 #define COMPACT_MIN	10000	/* journal lines before compaction pays */
+#define WAITING_MAX	4096	/* replies waiting for a journal sync */
+#define RCVBUF_BYTES	(4 << 20)	/* room for bursts while we sync */
 
 struct iface {
 	struct dhcp_rt		*rt;
@@ -80,8 +83,16 @@ struct dhcp_rt {
 	size_t			 n_probes;
 	uint16_t		 icmp_id, icmp_seq, ip_id;
 	uint64_t		 probe_timeout_ms;
-	struct dhcp_outcome	*pending;	/* replies awaiting commit */
+	struct dhcp_outcome	*pending;	/* this batch's replies */
 	size_t			 n_pending;
+	/* Replies whose leases are written but not yet synced: the first
+	 * n_covered wait for the sync running now, the rest for the next
+	 * one (group commit). Reading pauses while this is nearly full. */
+	struct bgsync		*sync;
+	struct dhcp_outcome	*waiting;
+	size_t			 n_waiting, n_covered;
+	bool			 unsynced;	/* written since the last sync */
+	bool			 rx_paused;
 	struct dhcp_counters	 st;
 };
 
@@ -182,37 +193,88 @@ send_reply(struct dhcp_rt *rt, const struct dhcp_outcome *o)
 	rt->st.naks += o->reply_type == DHCP_NAK;
 }
 
-/* Journals every changed lease, then sends the replies waiting for it. */
+/* Starts a sync of what is written when none runs and replies wait. */
+static void
+sync_kick(struct dhcp_rt *rt)
+{
+	int err;
+
+	if (!rt->unsynced || bgsync_busy(rt->sync))
+		return;
+	/* Between syncs the descriptor may change: compact now. Its atomic
+	 * rewrite is itself durable. */
+	err = dhcp_journal_maybe_compact(rt->journal, rt->leases, COMPACT_MIN);
+	if (err < 0)
+		log_warn("lease journal compaction: %s", ik_strerror(err));
+	rt->n_covered = rt->n_waiting;
+	rt->unsynced = false;
+	if ((err = bgsync_start(rt->sync, dhcp_journal_fd(rt->journal))) < 0)
+		log_err("lease journal sync: %s", ik_strerror(err));
+}
+
+/* A sync finished: the replies it covers may go (or, if it failed, must
+ * not: the clients ask again and find their lease). */
+static void
+on_synced(int err, void *arg)
+{
+	struct dhcp_rt *rt = arg;
+	size_t n = rt->n_covered;
+
+	rt->st.commits++;
+	if (err < 0) {
+		rt->st.commit_errors++;
+		log_err("lease journal sync: %s; %zu replies held back",
+		    ik_strerror(err), n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			send_reply(rt, &rt->waiting[i]);
+	}
+	memmove(rt->waiting, rt->waiting + n,
+	    (rt->n_waiting - n) * sizeof(*rt->waiting));
+	rt->n_waiting -= n;
+	rt->n_covered = 0;
+	if (rt->rx_paused && rt->n_waiting < WAITING_MAX / 2 &&
+	    event_add(rt->ev_udp, NULL) == 0)
+		rt->rx_paused = false;
+	sync_kick(rt);
+}
+
+/* Writes every changed lease to the journal; the batch's replies go out
+ * now if none changed, else once a sync covers them. */
 static void
 flush(struct dhcp_rt *rt)
 {
 	struct dhcp_lease *l = dhcp_leases_take_dirty(rt->leases);
+	bool durable = l != NULL;
 	int err = 0;
 
-	if (l != NULL) {
-		for (; l != NULL && err == 0; l = l->next_dirty)
-			err = dhcp_journal_append(rt->journal, l);
-		if (err == 0)
-			err = dhcp_journal_commit(rt->journal);
-		rt->st.commits++;
-		if (err < 0) {
-			/* Nothing unrecorded may be acknowledged: the
-			 * clients will ask again. */
-			rt->st.commit_errors++;
-			log_err("lease journal: %s; %zu replies held back",
-			    ik_strerror(err), rt->n_pending);
-			rt->n_pending = 0;
-			return;
-		}
-		err = dhcp_journal_maybe_compact(rt->journal, rt->leases,
-		    COMPACT_MIN);
-		if (err < 0)
-			log_warn("lease journal compaction: %s",
-			    ik_strerror(err));
+	for (; l != NULL && err == 0; l = l->next_dirty)
+		err = dhcp_journal_append(rt->journal, l);
+	if (durable && err == 0)
+		err = dhcp_journal_write(rt->journal);
+	if (err < 0) {
+		/* Nothing unrecorded may be acknowledged. */
+		rt->st.commit_errors++;
+		log_err("lease journal: %s; %zu replies held back",
+		    ik_strerror(err), rt->n_pending);
+		rt->n_pending = 0;
+		return;
 	}
-	for (size_t i = 0; i < rt->n_pending; i++)
-		send_reply(rt, &rt->pending[i]);
+	rt->unsynced |= durable;
+	for (size_t i = 0; i < rt->n_pending; i++) {
+		if (!durable)
+			send_reply(rt, &rt->pending[i]);
+		else if (rt->n_waiting < WAITING_MAX)
+			rt->waiting[rt->n_waiting++] = rt->pending[i];
+		else
+			rt->st.dropped++;	/* reading pauses before this */
+	}
 	rt->n_pending = 0;
+	if (!rt->rx_paused && rt->ev_udp != NULL &&
+	    rt->n_waiting + RX_BATCH > WAITING_MAX &&
+	    event_del(rt->ev_udp) == 0)
+		rt->rx_paused = true;
+	sync_kick(rt);
 }
 
 /* ---- handling ---- */
@@ -742,6 +804,14 @@ dhcp_stop(struct svc *sv)
 	struct dhcp_rt *rt = sv->priv;
 
 	flush(rt);
+	/* Finish what waits for the disk before going. */
+	bgsync_free(&rt->sync);
+	if (rt->n_waiting > 0) {
+		if (fdatasync(dhcp_journal_fd(rt->journal)) == 0)
+			for (size_t i = 0; i < rt->n_waiting; i++)
+				send_reply(rt, &rt->waiting[i]);
+		rt->n_waiting = rt->n_covered = 0;
+	}
 	close_all(rt);
 	svc_stopped(sv);
 }
@@ -753,8 +823,10 @@ dhcp_free(struct svc *sv)
 
 	if (rt == NULL)
 		return;
+	bgsync_free(&rt->sync);
 	close_all(rt);
 	dhcp_journal_close(&rt->journal);
+	free(rt->waiting);
 	dhcp_leases_free(&rt->leases);
 	dhcp_server_conf_free(&rt->conf);
 	arena_free(&rt->arena);
@@ -830,6 +902,13 @@ dhcp_open_privileged(struct svc *sv)
 		    ik_strerror(rt->udp_fd));
 		return rt->udp_fd;
 	}
+	/* Bursts arrive while a sync runs; as root the buffer may exceed
+	 * net.core.rmem_max. */
+	int rcvbuf = RCVBUF_BYTES;
+	if (setsockopt(rt->udp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) < 0)
+		(void)setsockopt(rt->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	return 0;
 }
 
@@ -889,8 +968,11 @@ dhcp_start(struct svc *sv)
 	log_subnets(&rt->conf);
 	if ((rt->leases = dhcp_leases_new()) == NULL ||
 	    (rt->arena = arena_new(8192)) == NULL ||
-	    (rt->pending = calloc(RX_BATCH, sizeof(*rt->pending))) == NULL)
+	    (rt->pending = calloc(RX_BATCH, sizeof(*rt->pending))) == NULL ||
+	    (rt->waiting = calloc(WAITING_MAX, sizeof(*rt->waiting))) == NULL)
 		return -ENOMEM;
+	if ((rt->sync = bgsync_new(sv->base, on_synced, rt, &err)) == NULL)
+		return err;
 	if ((err = journal_path(sv, path, sizeof(path))) < 0) {
 		log_err("lease journal path: %s", ik_strerror(err));
 		return err;
