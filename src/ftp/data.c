@@ -2,7 +2,13 @@
  * port range, active connects (from port 20 when this process may bind it,
  * else from the port below the control listener's, else any port), TLS for
  * PROT P, and the transfer pump. Entry points in ftp/data.h. It never
- * words a reply: the session turns each result into one. */
+ * words a reply: the session turns each result into one.
+ *
+ * Two pumps. A TLS connection runs on an OpenSSL bufferevent. A plain one
+ * runs on its socket with one event: sendfile() for image downloads,
+ * read() and write() of FTP_DATA_CHUNK for uploads (a bufferevent reads
+ * at most 4 KiB per call in libevent 2.1, which made uploads cost four
+ * system calls per 4 KiB), and an evbuffer for listings and TYPE A. */
 #include "ftp/data.h"
 
 #include <errno.h>
@@ -10,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -32,16 +39,26 @@
 #define DATA_LOWAT		(FTP_DATA_CHUNK / 2)
 /* Accepts on a passive listener per wakeup (foreign ones are closed). */
 #define DATA_ACCEPT_BATCH	8
-/* Iovecs written to the file per writev on upload. */
+/* Iovecs written to the file per writev on a TLS upload. */
 #define DATA_IOV		16
 /* Ports tried per PASV when binding fails with "in use". */
 #define DATA_PASV_TRIES		1000
 /* RFC 959 3.2: the server's default data port is L-1, 20 for port 21. */
 #define DATA_PORT_DEFAULT	20
+/* Plain connections: system calls per wakeup at most, so one fast
+ * transfer does not hold the loop from the other sessions. */
+#define DATA_ROUNDS		8
+/* Bytes a plain upload reads per call. Over loopback, 64 KiB reads (what
+ * vsftpd uses) held uploads at its ~1.7 GB/s; 256 KiB and more reached
+ * about twice that (bench/README.md). */
+#define DATA_RECV_READ		FTP_DATA_CHUNK
+/* Bytes one sendfile() call may move: the socket buffer takes less. */
+#define DATA_SENDFILE_MAX	(16 * 1024 * 1024)
 
 enum data_mode {
 	DATA_NONE,		/* nothing set up */
-	DATA_PASV,		/* listening, or holding the accepted fd */
+	DATA_PASV,		/* listening; the client's connection waits
+				 * in the backlog until a transfer takes it */
 	DATA_PORT,		/* will connect to `to` */
 };
 
@@ -52,16 +69,22 @@ struct ftp_data {
 	struct net_addr		 peer;
 	enum data_mode		 mode;
 	int			 lfd;	/* passive listener, or -1 */
-	struct event		*lev;
-	int			 cfd;	/* accepted / connecting, or -1 */
+	struct event		*lev;	/* accepts while a transfer waits */
+	int			 cfd;	/* PORT: connecting, or -1 */
 	struct event		*cev;	/* active connect in progress */
 	struct net_addr		 to;	/* PORT target */
-	struct bufferevent	*bev;	/* the connection, once made */
+	struct bufferevent	*bev;	/* a TLS connection, once made */
+	int			 sfd;	/* a plain connection, or -1 */
+	struct event		*sev;	/* its read or write readiness */
+	bool			 sev_on;	/* sev added */
+	struct evbuffer		*out;	/* plain: listing / TYPE A output */
+	off_t			 end;	/* plain sendfile: the file's end */
 	struct event		*tmo;	/* connect / accept / handshake */
 	struct ftp_xfer		 x;
 	bool			 busy;	/* a transfer was started */
 	bool			 is_up;	/* connected (and TLS handshake done) */
 	bool			 send_done;	/* all output queued */
+	bool			 use_sendfile;
 	uint64_t		 bytes;
 	uint64_t		 foreign;
 	uint64_t		 last_progress_ms;
@@ -104,15 +127,13 @@ ftp_data_new(const struct ftp_data_env *env, const struct ftp_data_cb *cb,
 	d->peer = *peer;
 	addr_unmap(&d->local);
 	addr_unmap(&d->peer);
-	d->lfd = d->cfd = -1;
+	d->lfd = d->cfd = d->sfd = -1;
 	d->x.fd = -1;
 	return d;
 }
 
-/* Closes the connection and whatever led to it; the mode goes back to
- * "nothing set up". */
 static void
-conn_reset(struct ftp_data *d)
+listener_close(struct ftp_data *d)
 {
 	if (d->lev != NULL)
 		event_free(d->lev);
@@ -120,6 +141,14 @@ conn_reset(struct ftp_data *d)
 	if (d->lfd >= 0)
 		close(d->lfd);
 	d->lfd = -1;
+}
+
+/* Closes the connection and whatever led to it; the mode goes back to
+ * "nothing set up". */
+static void
+conn_reset(struct ftp_data *d)
+{
+	listener_close(d);
 	if (d->cev != NULL)
 		event_free(d->cev);
 	d->cev = NULL;
@@ -129,9 +158,17 @@ conn_reset(struct ftp_data *d)
 	if (d->bev != NULL)
 		bufferevent_free(d->bev);	/* closes its fd, frees SSL */
 	d->bev = NULL;
+	if (d->sev != NULL)
+		event_free(d->sev);
+	d->sev = NULL;
+	d->sev_on = false;
+	if (d->sfd >= 0)
+		close(d->sfd);
+	d->sfd = -1;
+	if (d->out != NULL)
+		evbuffer_drain(d->out, evbuffer_get_length(d->out));
 	if (d->tmo != NULL)
-		event_free(d->tmo);
-	d->tmo = NULL;
+		evtimer_del(d->tmo);
 	d->mode = DATA_NONE;
 	d->is_up = false;
 }
@@ -154,6 +191,10 @@ ftp_data_free(struct ftp_data **dp)
 		return;
 	conn_reset(d);
 	xfer_clear(d);
+	if (d->tmo != NULL)
+		event_free(d->tmo);
+	if (d->out != NULL)
+		evbuffer_free(d->out);
 	free(d->buf);
 	free(d->buf2);
 	free(d);
@@ -182,6 +223,16 @@ progress(struct ftp_data *d)
 		d->cb->progress(d->cb->arg);
 }
 
+static struct timeval
+timeout_tv(const struct ftp_data *d)
+{
+	uint64_t ms = d->env->timeout_ms;
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
 static void
 tmo_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -193,9 +244,7 @@ tmo_cb(evutil_socket_t fd, short what, void *arg)
 static int
 tmo_arm(struct ftp_data *d)
 {
-	uint64_t ms = d->env->timeout_ms;
-	struct timeval tv = { (time_t)(ms / 1000),
-	    (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = timeout_tv(d);
 
 	if (d->tmo == NULL && (d->tmo = evtimer_new(d->env->base, tmo_cb,
 	    d)) == NULL)
@@ -230,7 +279,8 @@ out_count_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void
 tls_close_notify(struct ftp_data *d)
 {
-	SSL *ssl = d->x.tls ? bufferevent_openssl_get_ssl(d->bev) : NULL;
+	SSL *ssl = d->x.tls && d->bev != NULL ?
+	    bufferevent_openssl_get_ssl(d->bev) : NULL;
 
 	/* Best effort, straight to the socket: a client that checks for a
 	 * clean TLS close (Python's ssl unwrap) waits for it. */
@@ -245,12 +295,11 @@ send_complete(struct ftp_data *d)
 	finish(d, FTP_XFER_OK, 0);
 }
 
-/* Queues one more chunk of the file or the generated stream. Returns 0,
- * or < 0 after finish() ran. */
+/* Queues one more chunk of the file or the generated stream on `out`.
+ * Returns 0, or < 0 after finish() ran. */
 static int
-send_fill(struct ftp_data *d)
+send_fill(struct ftp_data *d, struct evbuffer *out)
 {
-	struct evbuffer *out = bufferevent_get_output(d->bev);
 	int r;
 
 	if (d->x.kind == FTP_XFER_SEND_GEN) {
@@ -288,14 +337,15 @@ send_fill(struct ftp_data *d)
 	return 0;
 }
 
-/* Keeps the output between the watermarks; ends once all has left. */
+/* TLS: keeps the output between the watermarks; ends once all has
+ * left. */
 static void
 send_pump(struct ftp_data *d)
 {
 	struct evbuffer *out = bufferevent_get_output(d->bev);
 
 	if (!d->send_done && evbuffer_get_length(out) <= DATA_LOWAT) {
-		if (send_fill(d) < 0)
+		if (send_fill(d, out) < 0)
 			return;
 		if (d->send_done)	/* the write callback means "empty" */
 			bufferevent_setwatermark(d->bev, EV_WRITE, 0, 0);
@@ -315,25 +365,88 @@ data_write_cb(struct bufferevent *bev, void *arg)
 	send_pump(d);
 }
 
-/* Plain image-mode downloads: the kernel copies file to socket
- * (libevent uses sendfile for a file segment on a socket). */
+/* Waits for the plain socket to be ready again; the timeout counts from
+ * each readiness (a persistent event's timeout restarts when it fires).
+ * Returns 0, or < 0 after finish() ran. */
 static int
-send_sendfile(struct ftp_data *d)
+plain_wait(struct ftp_data *d)
 {
-	struct stat st;
-	struct evbuffer *out = bufferevent_get_output(d->bev);
+	struct timeval tv = timeout_tv(d);
 
-	if (fstat(d->x.fd, &st) < 0)
-		return -errno;
-	if (st.st_size > d->x.offset) {
-		if (evbuffer_add_file(out, d->x.fd, d->x.offset,
-		    st.st_size - d->x.offset) < 0)
-			return -ENOMEM;
-		d->x.fd = -1;		/* the evbuffer closes it */
+	if (d->sev_on)
+		return 0;
+	if (event_add(d->sev, &tv) < 0) {
+		finish(d, FTP_XFER_LOCAL, -ENOMEM);
+		return -ENOMEM;
 	}
-	d->send_done = true;
-	bufferevent_setwatermark(d->bev, EV_WRITE, 0, 0);
+	d->sev_on = true;
 	return 0;
+}
+
+/* One write to a plain socket: the file (sendfile) or the queued output.
+ * Returns bytes moved, 0 when all is queued, or -errno; sets *ended when
+ * finish() ran, *full when the socket took less than it was given. */
+static ssize_t
+plain_write(struct ftp_data *d, bool *full, bool *ended)
+{
+	ssize_t n;
+
+	*full = *ended = false;
+	if (d->use_sendfile) {
+		if (d->x.offset >= d->end)
+			return 0;
+		off_t left = d->end - d->x.offset;
+		size_t want = left > DATA_SENDFILE_MAX ? DATA_SENDFILE_MAX :
+		    (size_t)left;
+		n = sendfile(d->sfd, d->x.fd, &d->x.offset, want);
+		if (n == 0)		/* the file shrank meanwhile */
+			d->end = d->x.offset;
+		*full = n > 0 && (size_t)n < want;
+		return n < 0 ? -errno : n;
+	}
+	while (!d->send_done && evbuffer_get_length(d->out) <= DATA_LOWAT) {
+		if (send_fill(d, d->out) < 0) {
+			*ended = true;
+			return 0;
+		}
+	}
+	if (evbuffer_get_length(d->out) == 0)
+		return 0;
+	n = evbuffer_write(d->out, d->sfd);
+	return n < 0 ? -errno : n;
+}
+
+/* Plain downloads and listings: writes until the socket is full, then
+ * waits for room; ends once all is queued (the kernel sends what it
+ * holds before the FIN). */
+static void
+plain_send(struct ftp_data *d)
+{
+	for (int i = 0; i < DATA_ROUNDS; i++) {
+		bool full, ended;
+		ssize_t n = plain_write(d, &full, &ended);
+
+		if (ended)
+			return;
+		if (n == 0) {
+			finish(d, FTP_XFER_OK, 0);
+			return;
+		}
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+		if (n < 0) {
+			log_debug("data send err=\"%s\"", ik_strerror((int)n));
+			finish(d, FTP_XFER_BROKEN, 0);
+			return;
+		}
+		d->bytes += (uint64_t)n;
+		if (full)
+			break;
+	}
+	progress(d);
+	(void)plain_wait(d);
 }
 
 /* ---- receiving ---- */
@@ -350,6 +463,35 @@ write_all(int fd, const char *p, size_t n)
 			return -errno;
 		p += w;
 		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* How much of `n` more bytes the upload limit lets in; *over when it
+ * cuts them. */
+static size_t
+recv_allowed(const struct ftp_data *d, size_t n, bool *over)
+{
+	*over = d->x.limit != 0 && d->bytes + n > d->x.limit;
+	return *over ? (size_t)(d->x.limit - d->bytes) : n;
+}
+
+/* Writes bytes as they came from the network to the file, converting
+ * TYPE A line ends. Returns 0 or -errno. */
+static int
+recv_store(struct ftp_data *d, const char *p, size_t n)
+{
+	if (!d->x.ascii)
+		return write_all(d->x.fd, p, n);
+	while (n > 0) {
+		size_t k = n > FTP_DATA_CHUNK ? FTP_DATA_CHUNK : n;
+		size_t m = ftp_ascii_from_net(&d->asc, p, k, d->buf2);
+		int err = write_all(d->x.fd, d->buf2, m);
+
+		if (err < 0)
+			return err;
+		p += k;
+		n -= k;
 	}
 	return 0;
 }
@@ -391,12 +533,12 @@ recv_write_ascii(struct ftp_data *d, struct evbuffer *in, size_t max)
 	int n = evbuffer_remove(in, d->buf, max);
 	if (n <= 0)
 		return n < 0 ? -EIO : 0;
-	size_t m = ftp_ascii_from_net(&d->asc, d->buf, (size_t)n, d->buf2);
-	int err = write_all(d->x.fd, d->buf2, m);
+	int err = recv_store(d, d->buf, (size_t)n);
 	return err < 0 ? err : n;
 }
 
-/* Moves what came in to the file. Returns 0, or < 0 after finish(). */
+/* TLS: moves what came in to the file. Returns 0, or < 0 after
+ * finish(). */
 static int
 recv_drain(struct ftp_data *d)
 {
@@ -404,16 +546,12 @@ recv_drain(struct ftp_data *d)
 	size_t len;
 
 	while ((len = evbuffer_get_length(in)) > 0) {
-		size_t max = len;
-		bool over = false;
+		bool over;
+		size_t max = recv_allowed(d, len, &over);
 
-		if (d->x.limit != 0 && d->bytes + len > d->x.limit) {
-			max = (size_t)(d->x.limit - d->bytes);
-			over = true;
-			if (max == 0) {
-				finish(d, FTP_XFER_LIMIT, 0);
-				return -IK_ELIMIT;
-			}
+		if (max == 0) {
+			finish(d, FTP_XFER_LIMIT, 0);
+			return -IK_ELIMIT;
 		}
 		ssize_t w = d->x.ascii ? recv_write_ascii(d, in, max) :
 		    recv_write_plain(d, in, max);
@@ -446,12 +584,13 @@ data_read_cb(struct bufferevent *bev, void *arg)
 	(void)recv_drain(d);
 }
 
+/* The sender closed: what is left of TYPE A, then OK. */
 static void
 recv_complete(struct ftp_data *d)
 {
 	char cr[1];
 
-	if (recv_drain(d) < 0)
+	if (d->bev != NULL && recv_drain(d) < 0)
 		return;
 	if (d->x.ascii && ftp_ascii_from_net_end(&d->asc, cr) == 1) {
 		int err = write_all(d->x.fd, cr, 1);
@@ -464,27 +603,105 @@ recv_complete(struct ftp_data *d)
 	finish(d, FTP_XFER_OK, 0);
 }
 
+/* Plain uploads: reads straight into the chunk buffer and writes it to
+ * the file, until the socket is drained. */
+static void
+plain_recv(struct ftp_data *d)
+{
+	progress(d);
+	for (int i = 0; i < DATA_ROUNDS; i++) {
+		ssize_t n = read(d->sfd, d->buf, DATA_RECV_READ);
+		bool over;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			log_debug("data recv err=\"%s\"", strerror(errno));
+			finish(d, FTP_XFER_BROKEN, 0);
+			return;
+		}
+		if (n == 0) {
+			recv_complete(d);
+			return;
+		}
+		size_t k = recv_allowed(d, (size_t)n, &over);
+		int err = k > 0 ? recv_store(d, d->buf, k) : 0;
+		if (err < 0) {
+			finish(d, FTP_XFER_LOCAL, err);
+			return;
+		}
+		d->bytes += k;
+		if (over) {
+			finish(d, FTP_XFER_LIMIT, 0);
+			return;
+		}
+		/* A short read drained the socket: no need to ask again. */
+		if ((size_t)n < DATA_RECV_READ)
+			return;
+	}
+}
+
+static void
+plain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	struct ftp_data *d = arg;
+
+	if (what & EV_TIMEOUT) {
+		finish(d, FTP_XFER_TIMEOUT, 0);
+		return;
+	}
+	if (d->x.kind == FTP_XFER_RECV_FILE)
+		plain_recv(d);
+	else
+		plain_send(d);
+}
+
 /* ---- the connection ---- */
+
+/* A plain connection begins: downloads write at once (a small file goes
+ * out, and the transfer ends, before this returns); uploads wait for
+ * data. */
+static void
+plain_begin(struct ftp_data *d)
+{
+	struct stat st;
+
+	if (d->x.kind == FTP_XFER_RECV_FILE) {
+		(void)plain_wait(d);
+		return;
+	}
+	d->use_sendfile = d->x.kind == FTP_XFER_SEND_FILE && !d->x.ascii;
+	if (d->use_sendfile) {
+		if (fstat(d->x.fd, &st) < 0) {
+			finish(d, FTP_XFER_LOCAL, -errno);
+			return;
+		}
+		d->end = st.st_size;
+	} else if (d->out == NULL && (d->out = evbuffer_new()) == NULL) {
+		finish(d, FTP_XFER_LOCAL, -ENOMEM);
+		return;
+	}
+	plain_send(d);
+}
 
 /* Connected (and through the TLS handshake): the transfer begins. */
 static void
 xfer_begin(struct ftp_data *d)
 {
-	int err;
-
 	d->is_up = true;
 	tmo_disarm(d);
 	d->last_progress_ms = clock_mono_ms();
+	if (d->bev == NULL) {
+		plain_begin(d);
+		return;
+	}
 	if (d->x.kind == FTP_XFER_RECV_FILE)
 		return;
 	/* A download reads nothing: the read timeout must not fire. */
 	bufferevent_disable(d->bev, EV_READ);
-	if (d->x.kind == FTP_XFER_SEND_FILE && !d->x.ascii && !d->x.tls) {
-		if ((err = send_sendfile(d)) < 0) {
-			finish(d, FTP_XFER_LOCAL, err);
-			return;
-		}
-	}
 	send_pump(d);
 }
 
@@ -511,55 +728,42 @@ data_event_cb(struct bufferevent *bev, short what, void *arg)
 		recv_complete(d);
 		return;
 	}
-	if (d->x.tls) {
-		unsigned long e = bufferevent_get_openssl_error(bev);
-		if (e != 0) {
-			char buf[160];
-			ERR_error_string_n(e, buf, sizeof(buf));
-			log_info("data tls-error err=\"%s\"", buf);
-		}
+	unsigned long e = bufferevent_get_openssl_error(bev);
+	if (e != 0) {
+		char buf[160];
+		ERR_error_string_n(e, buf, sizeof(buf));
+		log_info("data tls-error err=\"%s\"", buf);
 	}
 	finish(d, d->is_up ? FTP_XFER_BROKEN : FTP_XFER_NO_CONN, 0);
 }
 
-/* Wraps the connected socket (taken) for the transfer. */
+/* Wraps the connected socket (taken) in a TLS bufferevent. */
 static int
-conn_attach(struct ftp_data *d, int fd)
+tls_attach(struct ftp_data *d, int fd)
 {
-	struct timeval tv = { (time_t)(d->env->timeout_ms / 1000),
-	    (suseconds_t)(d->env->timeout_ms % 1000) * 1000 };
+	struct timeval tv = timeout_tv(d);
 	bool recv = d->x.kind == FTP_XFER_RECV_FILE;
+	SSL *ssl = SSL_new(d->env->tls);
 
-	if (d->x.tls) {
-		SSL *ssl = SSL_new(d->env->tls);
-
-		if (ssl == NULL) {
-			close(fd);
-			return -ENOMEM;
-		}
-		/* No TLS 1.3 session tickets after the handshake: a client
-		 * that only uploads never reads them, and closing with them
-		 * unread makes its kernel send RST, which destroys the upload's
-		 * tail still queued here. Clients resume the control
-		 * connection's session instead. */
-		(void)SSL_set_num_tickets(ssl, 0);
-		/* RFC 4217 7: the server is the TLS server on data
-		 * connections, whichever side connected. The control
-		 * connection's context: a client may resume its session. */
-		d->bev = bufferevent_openssl_socket_new(d->env->base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		if (d->bev != NULL)
-			bufferevent_openssl_set_allow_dirty_shutdown(d->bev, 1);
-	} else {
-		d->bev = bufferevent_socket_new(d->env->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	}
-	if (d->bev == NULL) {
-		if (!d->x.tls)
-			close(fd);
+	if (ssl == NULL) {
+		close(fd);
 		return -ENOMEM;
 	}
+	/* No TLS 1.3 session tickets after the handshake: a client that
+	 * only uploads never reads them, and closing with them unread makes
+	 * its kernel send RST, which destroys the upload's tail still
+	 * queued here. Clients resume the control connection's session
+	 * instead. */
+	(void)SSL_set_num_tickets(ssl, 0);
+	/* RFC 4217 7: the server is the TLS server on data connections,
+	 * whichever side connected. The control connection's context: a
+	 * client may resume its session. */
+	d->bev = bufferevent_openssl_socket_new(d->env->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (d->bev == NULL)
+		return -ENOMEM;		/* fd and ssl went with it */
+	bufferevent_openssl_set_allow_dirty_shutdown(d->bev, 1);
 	bufferevent_setcb(d->bev, data_read_cb, data_write_cb, data_event_cb,
 	    d);
 	bufferevent_set_max_single_read(d->bev, FTP_DATA_CHUNK);
@@ -576,8 +780,26 @@ conn_attach(struct ftp_data *d, int fd)
 	 * only on an enabled bufferevent. An upload goes on reading; the
 	 * write callback ignores it. */
 	bufferevent_enable(d->bev, EV_READ | EV_WRITE);
-	if (!d->x.tls)
-		xfer_begin(d);
+	return 0;
+}
+
+/* Takes the connected socket for the transfer; a plain one starts it
+ * (and may finish it) before this returns. Returns 0 or -errno (nothing
+ * reported yet). */
+static int
+conn_attach(struct ftp_data *d, int fd)
+{
+	if (d->x.tls)
+		return tls_attach(d, fd);
+	short what = d->x.kind == FTP_XFER_RECV_FILE ? EV_READ : EV_WRITE;
+
+	if ((d->sev = event_new(d->env->base, fd, what | EV_PERSIST, plain_cb,
+	    d)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	d->sfd = fd;
+	xfer_begin(d);
 	return 0;
 }
 
@@ -590,42 +812,46 @@ conn_up(struct ftp_data *d, int fd)
 		finish(d, FTP_XFER_LOCAL, err);
 }
 
-static void
-accept_cb(evutil_socket_t lfd, short what, void *arg)
+/* The client's connection from the passive listener, if one came: others
+ * are closed. Returns the fd or -1. */
+static int
+pasv_accept(struct ftp_data *d)
 {
-	(void)what;
-	struct ftp_data *d = arg;
-
 	for (int i = 0; i < DATA_ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct net_addr from;
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		int fd = accept4(d->lfd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
-			return;		/* EAGAIN, or retried on the next */
+			return -1;	/* EAGAIN, or retried on the next */
 		net_addr_from_sa(&from, (struct sockaddr *)&ss, len);
-		if (!net_addr_same_ip(&from, &d->peer)) {
-			/* Someone else racing for the port (RFC 2577 5,
-			 * "port stealing"): not the client's connection. */
-			char buf[NET_ADDRSTRLEN];
-			d->foreign++;
-			log_warn("data refuse-foreign from=%s",
-			    net_addr_format(&from, true, buf, sizeof(buf)));
-			close(fd);
-			continue;
+		if (net_addr_same_ip(&from, &d->peer)) {
+			listener_close(d);
+			return fd;
 		}
-		event_free(d->lev);
-		d->lev = NULL;
-		close(d->lfd);
-		d->lfd = -1;
-		if (d->busy)
-			conn_up(d, fd);
-		else
-			d->cfd = fd;
-		return;
+		/* Someone else racing for the port (RFC 2577 5, "port
+		 * stealing"): not the client's connection. */
+		char buf[NET_ADDRSTRLEN];
+		d->foreign++;
+		log_warn("data refuse-foreign from=%s",
+		    net_addr_format(&from, true, buf, sizeof(buf)));
+		close(fd);
 	}
+	return -1;
+}
+
+static void
+accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	(void)lfd;
+	(void)what;
+	struct ftp_data *d = arg;
+	int fd = pasv_accept(d);
+
+	if (fd >= 0)
+		conn_up(d, fd);
 }
 
 int
@@ -669,16 +895,13 @@ ftp_data_pasv(struct ftp_data *d, struct net_addr *bound)
 	}
 	if (err == 0 && listen(fd, 4) < 0)
 		err = -errno;
-	if (err == 0 && (d->lev = event_new(d->env->base, fd,
-	    EV_READ | EV_PERSIST, accept_cb, d)) == NULL)
-		err = -ENOMEM;
-	if (err == 0 && event_add(d->lev, NULL) < 0)
-		err = -ENOMEM;
 	if (err < 0) {
 		close(fd);
-		conn_reset(d);
 		return err;
 	}
+	/* The client's connection waits in the backlog until a transfer
+	 * takes it (it has usually come by then): no event until one
+	 * waits for it. */
 	d->lfd = fd;
 	d->mode = DATA_PASV;
 	*bound = a;
@@ -789,6 +1012,22 @@ connect_start(struct ftp_data *d)
 	return 0;
 }
 
+/* PASV: takes the client's connection if it came, else waits for it. */
+static int
+pasv_start(struct ftp_data *d)
+{
+	int fd = pasv_accept(d);
+
+	if (fd >= 0)
+		return conn_attach(d, fd);
+	if (d->lfd < 0)
+		return -EINVAL;
+	if ((d->lev = event_new(d->env->base, d->lfd, EV_READ | EV_PERSIST,
+	    accept_cb, d)) == NULL || event_add(d->lev, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int
 ftp_data_start(struct ftp_data *d, const struct ftp_xfer *x)
 {
@@ -803,6 +1042,7 @@ ftp_data_start(struct ftp_data *d, const struct ftp_xfer *x)
 	d->x = *x;
 	d->busy = true;
 	d->send_done = false;
+	d->use_sendfile = false;
 	d->bytes = 0;
 	memset(&d->asc, 0, sizeof(d->asc));
 	if (d->buf == NULL && (d->buf = malloc(FTP_DATA_CHUNK)) == NULL)
@@ -817,15 +1057,14 @@ ftp_data_start(struct ftp_data *d, const struct ftp_xfer *x)
 	}
 	if ((err = tmo_arm(d)) < 0)
 		goto fail;
-	if (d->mode == DATA_PASV && d->cfd >= 0) {
-		int fd = d->cfd;
-
-		d->cfd = -1;
-		if ((err = conn_attach(d, fd)) < 0)
-			goto fail;
-	} else if (d->mode == DATA_PORT && (err = connect_start(d)) < 0) {
+	/* From here a plain transfer may end (and cb->done run) before
+	 * this returns. */
+	if (d->mode == DATA_PASV)
+		err = pasv_start(d);
+	else
+		err = connect_start(d);
+	if (err < 0)
 		goto fail;
-	}
 	return 0;
 nomem:
 	err = -ENOMEM;

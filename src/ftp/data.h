@@ -102,8 +102,9 @@ bool ftp_data_is_busy(const struct ftp_data *d);
 
 /* Starts a transfer on the connection set up; takes x->fd in every case
  * (closed on failure). The connection is made or awaited now; cb->done
- * reports the end. Returns 0, -EINVAL (nothing set up, or TLS asked
- * without a context) or -errno. */
+ * reports the end, possibly before this returns (a plain download whose
+ * client has connected goes out at once). Returns 0, -EINVAL (nothing set
+ * up, or TLS asked without a context) or -errno. */
 int ftp_data_start(struct ftp_data *d, const struct ftp_xfer *x);
 /* Stops the transfer and closes the connection and any listener; no
  * callback. */
