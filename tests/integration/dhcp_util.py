@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pid_alive
 from netns import Netns, netns_available, unique_name, veth, wait_link_up
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,16 +68,6 @@ def wait_until(pred, timeout, what, interval=POLL):
                                  % (timeout, what))
         time.sleep(interval)
 
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("State:"):
-                    return "Z" not in line.split()[1]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return True
 
 
 def stop_proc(proc, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):

@@ -31,6 +31,8 @@ import time
 
 import pytest
 
+from conftest import pid_alive
+
 IP_TIMEOUT = 10.0       # one `ip` command
 RUN_TIMEOUT = 30.0      # default for Netns.run
 KILL_WAIT = 3.0         # SIGTERM -> SIGKILL grace at teardown
@@ -90,17 +92,6 @@ def netns_available():
     return _available
 
 
-def _alive(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("State:"):
-                    return "Z" not in line.split()[1]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return True
-
-
 def _kill_pids(pids, grace=KILL_WAIT):
     """SIGTERM, then SIGKILL what is still alive after `grace`."""
     pids = [p for p in pids if p > 1 and p != os.getpid()]
@@ -112,7 +103,7 @@ def _kill_pids(pids, grace=KILL_WAIT):
                 pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            pids = [p for p in pids if _alive(p)]
+            pids = [p for p in pids if pid_alive(p)]
             if not pids:
                 return
             time.sleep(0.02)

@@ -20,11 +20,11 @@ import time
 
 import pytest
 
+from dhcp_util import wait_until
 from netns import netns_available, unique_name, veth, wait_link_up, Netns
 
 SERVER_IP = "10.77.0.1"
 WAIT = 15.0
-POLL = 0.05
 
 BOUND_RE = re.compile(r"^dhcpc: bound (10\.77\.0\.\d+)/24 from 10\.77\.0\.1 "
                       r"lease (\d+)s$", re.M)
@@ -33,17 +33,6 @@ pytestmark = pytest.mark.skipif(
     not (os.geteuid() == 0 and netns_available()),
     reason="needs root and network namespaces")
 
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what))
-        time.sleep(POLL)
 
 
 class Proc:
