@@ -69,8 +69,8 @@ struct svc_def {
 	int			(*start)(struct svc *sv);
 	/* Opens what needs root beyond the listeners (raw sockets for DHCP)
 	 * in the service process, before it drops privileges; keeps it in
-	 * sv->priv for start(). Runs once per process: a reload cannot add
-	 * such resources. NULL: nothing. */
+	 * sv->priv for start() and sets sv->free to release it. Runs once
+	 * per process: a reload cannot add such resources. NULL: nothing. */
 	int			(*open_privileged)(struct svc *sv);
 	const char		*issue;		/* "#3" */
 	/* Deeper checks for check-config only (zone files parse, ...);
