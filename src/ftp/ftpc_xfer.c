@@ -28,16 +28,22 @@
 
 /* ---- messages ---- */
 
+static void
+vsay(const char *fmt, va_list ap)
+{
+	fputs("inetkit ftp: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 ftpc_say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("inetkit ftp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int
@@ -72,11 +78,9 @@ ftpc_lfail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("inetkit ftp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return FTPC_EXIT_FAIL;
 }
 

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import random
 import shutil
+import signal
 import time
 
 import pytest
@@ -533,3 +534,36 @@ def test_dropped_privileges_keep_the_journal(lan, workdir, dhcpd):
     srv.kill9(pid)
     srv.wait_ready(after=len(srv.ready_pids()), timeout=15)
     assert wait_state(srv, ip, "bound", timeout=3)["mac"] == mac_str(0xb1)
+
+
+def test_reload_changes_options_and_keeps_leases(lan, workdir, dhcpd):
+    # README: reload rereads subnets, pools, options and reservations and
+    # keeps every lease. A broken config is refused and the old one serves.
+    need("udhcpc")
+    srv = dhcpd()
+    lan.reset_client(mac_str(0xc0))
+    first = get_lease("udhcpc", lan.cli, workdir)
+    assert first.domain == "lab.test", first
+    srv.write_config(subnets={"10.77.0.0/24": {
+        "domain": "reloaded.test", "pool": "10.77.0.150-10.77.0.160"}})
+    srv.ctl("reload")
+    assert wait_state(srv, first.ip, "bound")["mac"] == mac_str(0xc0)
+    lan.reset_client(mac_str(0xc1))
+    second = get_lease("udhcpc", lan.cli, workdir)
+    assert second.domain == "reloaded.test", second
+    assert in_pool(second.ip, "10.77.0.150", "10.77.0.160"), second
+    # A config the server cannot use leaves the running one in place.
+    # (SIGHUP: `inetkit ctl` itself refuses to read a broken config.)
+    good = srv.conf.read_text()
+    mark = len(srv.log())
+    srv.conf.write_text(good.replace("pool = 10.77.0.150-10.77.0.160",
+                                     "pool = 10.99.0.1-10.99.0.2"))
+    os.kill(srv.proc.pid, signal.SIGHUP)
+    wait_until(lambda: "outside the subnet" in srv.log()[mark:], 5,
+               "the reload to be refused")
+    srv.conf.write_text(good)
+    lan.reset_client(mac_str(0xc2))
+    third = get_lease("udhcpc", lan.cli, workdir)
+    assert third.domain == "reloaded.test", third
+    assert in_pool(third.ip, "10.77.0.150", "10.77.0.160"), third
+    assert wait_state(srv, first.ip, "bound")["mac"] == mac_str(0xc0)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/err.h"
 #include "core/cfg.h"
 #include "core/svc.h"
 #include "dhcp/conf.h"
@@ -57,6 +58,7 @@ static const char conf_fmt[] =
     "[subnet 10.88.0.0/24]\n"
     "pool = 10.88.0.10-10.88.0.20\n"
     "router = 10.88.0.1\n"
+    "ntp = 10.88.0.123 10.88.0.124\n"
     "lease_time = 2h\n"
     "t1 = 30m\n"
     "t2 = 90m\n"
@@ -1354,6 +1356,18 @@ test_reply_options(void **state)
 	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 1,
 	    .max_size = 9000 });
 	expect_reply(fx, DHCP_OFFER, A(100));
+
+	/* A subnet with NTP servers sends them (option 42); the direct
+	 * one, without, does not. */
+	uint32_t ntp[4];
+	assert_int_equal(dhcp_opt_addrs(&fx->reply, DHCP_OPT_NTP, ntp, 4),
+	    -IK_ENOTFOUND);
+	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 2,
+	    .giaddr = RELAY });
+	expect_reply(fx, DHCP_OFFER, B(10));
+	assert_int_equal(dhcp_opt_addrs(&fx->reply, DHCP_OPT_NTP, ntp, 4), 2);
+	assert_int_equal(ntp[0], B(123));
+	assert_int_equal(ntp[1], B(124));
 }
 
 /* Messages the server does not serve. */
