@@ -1,7 +1,8 @@
 /* dns/recurse.c - the recursive side of the dns service, I/O half.
- * Workers answer cache hits themselves and queue misses to their resolver
- * lane (a thread with its own event loop; TCP clients' misses use the
- * service's loop); there each miss becomes a job that runs the resolver's
+ * Workers answer cache hits themselves and hand misses to their resolver
+ * lane (a thread with its own event loop, on which the UDP workers of a
+ * recursive service run too; TCP clients' misses use the service's
+ * loop); there each miss becomes a job that runs the resolver's
  * state machine (with a small stack of child queries for glue-less NS
  * names), sending each upstream query from a fresh connected UDP socket
  * (random source port; the kernel drops datagrams from anyone but the
@@ -123,6 +124,9 @@ struct flight {
 };
 
 static void job_step(struct dns_rjob *j);
+static struct dns_rjob *job_new(struct rlane *l, const uint8_t *q,
+    size_t qlen);
+static void job_start(struct dns_rjob *j);
 static void lane_wake(struct rlane *l);
 
 static uint32_t
@@ -204,7 +208,7 @@ lane_for(struct dns_recurse *r, unsigned worker)
 }
 
 size_t
-dns_recurse_udp(struct dns_recurse *r, unsigned worker,
+dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
     const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
     const struct net_addr *peer, uint8_t *out, size_t cap, struct arena *a)
 {
@@ -221,6 +225,20 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker,
 		atomic_fetch_add(&r->c.dropped, 1);
 		return 0;
 	}
+	struct rlane *l = lane_for(r, worker);
+	if (on_lane) {
+		/* The worker runs on this lane's loop: no queue, no wakeup. */
+		struct dns_rjob *j = job_new(l, q, qlen);
+		if (j == NULL) {
+			atomic_fetch_sub(&r->c.admitted, 1);
+			atomic_fetch_add(&r->c.dropped, 1);
+			return 0;
+		}
+		j->fd = fd;
+		j->peer = *peer;
+		job_start(j);
+		return 0;
+	}
 	struct rq_item *it = malloc(sizeof(*it) + qlen);
 	if (it == NULL) {
 		atomic_fetch_sub(&r->c.admitted, 1);
@@ -232,7 +250,6 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker,
 	it->peer = *peer;
 	it->len = qlen;
 	memcpy(it->buf, q, qlen);
-	struct rlane *l = lane_for(r, worker);
 	pthread_mutex_lock(&l->lock);
 	bool wake = l->head == NULL;
 	if (l->tail != NULL)
@@ -772,15 +789,22 @@ lane_run(void *arg)
 }
 
 static void
+lane_join(struct rlane *l)
+{
+	if (!l->is_started)
+		return;
+	atomic_store(&l->stop, true);
+	lane_wake(l);
+	pthread_join(l->thread, NULL);
+	l->is_started = false;
+}
+
+static void
 lane_free(struct rlane *l)
 {
 	if (l == NULL)
 		return;
-	if (l->is_started) {
-		atomic_store(&l->stop, true);
-		lane_wake(l);
-		pthread_join(l->thread, NULL);
-	}
+	lane_join(l);
 	/* The thread is gone: its jobs and queue are ours to free. */
 	while (l->jobs != NULL)
 		job_free(l->jobs);
@@ -833,11 +857,6 @@ lane_new(struct dns_recurse *r, struct event_base *base, int *err)
 	    on_queue, l);
 	if (l->ev_queue == NULL || event_add(l->ev_queue, NULL) < 0)
 		goto fail;
-	if (l->is_thread) {
-		if ((*err = -pthread_create(&l->thread, NULL, lane_run, l)) < 0)
-			goto fail;
-		l->is_started = true;
-	}
 	*err = 0;
 	return l;
 fail:
@@ -906,6 +925,36 @@ fail:
 		*err = -ENOMEM;
 	dns_recurse_free(&r);
 	return NULL;
+}
+
+int
+dns_recurse_run(struct dns_recurse *r)
+{
+	for (unsigned i = 0; i < r->n_lanes; i++) {
+		struct rlane *l = r->lanes[i];
+		if (!l->is_thread || l->is_started)
+			continue;
+		int err = pthread_create(&l->thread, NULL, lane_run, l);
+		if (err != 0)
+			return -err;
+		l->is_started = true;
+	}
+	return 0;
+}
+
+struct event_base *
+dns_recurse_lane_base(struct dns_recurse *r, unsigned worker)
+{
+	if (r->n_lanes == 1)
+		return NULL;
+	return lane_for(r, worker)->base;
+}
+
+void
+dns_recurse_stop_lanes(struct dns_recurse *r)
+{
+	for (unsigned i = 0; i < r->n_lanes; i++)
+		lane_join(r->lanes[i]);
 }
 
 void

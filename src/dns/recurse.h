@@ -1,9 +1,9 @@
 /* dns/recurse.h - the recursive side of the dns service, I/O half:
  * queries for names in no local zone come here from the UDP workers and
  * from TCP sessions; cache hits are answered at once in the caller's
- * thread, misses are resolved on a resolver lane (one thread per UDP
- * worker, reached through a locked queue; the service's own loop for
- * TCP) by the state machine in dns/resolver.c, which this file feeds
+ * thread, misses are resolved on a resolver lane (a thread with its own
+ * event loop, which also runs its UDP workers; the service's own loop
+ * for TCP) by the state machine in dns/resolver.c, which this file feeds
  * with upstream responses and timeouts. */
 #ifndef IK_DNS_RECURSE_H
 #define IK_DNS_RECURSE_H
@@ -51,9 +51,19 @@ struct dns_recurse_stats {
 	uint64_t	 jobs;		/* in flight now */
 };
 
-/* `conf` is copied. NULL on failure (-errno in *err). */
+/* `conf` is copied. NULL on failure (-errno in *err). The lanes'
+ * threads start with dns_recurse_run, so that UDP workers can put their
+ * sockets on the lanes' loops first. */
 struct dns_recurse *dns_recurse_new(struct event_base *base,
     const struct dns_recurse_conf *conf, int *err);
+int dns_recurse_run(struct dns_recurse *r);
+/* The loop of UDP worker number `worker`'s lane, to run the worker on
+ * (before dns_recurse_run); NULL when misses go to the service's loop. */
+struct event_base *dns_recurse_lane_base(struct dns_recurse *r,
+    unsigned worker);
+/* Joins the lanes' threads (their jobs stay until dns_recurse_free), so
+ * that workers running on them can be torn down. */
+void dns_recurse_stop_lanes(struct dns_recurse *r);
 void dns_recurse_free(struct dns_recurse **rp);
 /* Applies a new allow list (reload); the other settings need a restart.
  * The cache stays. */
@@ -61,10 +71,12 @@ void dns_recurse_set_conf(struct dns_recurse *r,
     const struct dns_recurse_conf *conf);
 
 /* The dns_auth_opts.recurse hook for UDP worker number `worker`: answers
- * from cache or with REFUSED at once (returns the length), or queues the
+ * from cache or with REFUSED at once (returns the length), or hands the
  * query to that worker's resolver lane, which answers later with
- * sendto(fd, peer) (returns 0). Any thread. */
-size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker,
+ * sendto(fd, peer) (returns 0). `on_lane`: the caller runs on that
+ * lane's loop (the resolution starts at once); else any thread (it is
+ * queued). */
+size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
     const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
     const struct net_addr *peer, uint8_t *out, size_t cap,
     struct arena *a);

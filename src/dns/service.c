@@ -660,6 +660,9 @@ dns_start(struct svc *sv)
 	}
 	if ((ds->udp = dns_udp_start(udp, n_udp, &ds->sh, &err)) == NULL)
 		goto out;
+	/* After the workers are on the lanes' loops. */
+	if (ds->recurse != NULL && (err = dns_recurse_run(ds->recurse)) < 0)
+		goto out;
 	log_info("serving udp_workers=%zu tcp_listeners=%zu", n_udp, n_tcp);
 out:
 	free(udp);
