@@ -239,8 +239,10 @@ on_synced(int err, void *arg)
 	sync_kick(rt);
 }
 
-/* Writes every changed lease to the journal; the batch's replies go out
- * now if none changed, else once a sync covers them. */
+/* Writes every changed lease to the journal; the batch's ACKs go out
+ * now if none changed, else once a sync covers them. Other replies
+ * promise nothing that is on disk (an offer's hold is not journalled),
+ * so they never wait for a sync. */
 static void
 flush(struct dhcp_rt *rt)
 {
@@ -262,7 +264,7 @@ flush(struct dhcp_rt *rt)
 	}
 	rt->unsynced |= durable;
 	for (size_t i = 0; i < rt->n_pending; i++) {
-		if (!durable)
+		if (!durable || rt->pending[i].reply_type != DHCP_ACK)
 			send_reply(rt, &rt->pending[i]);
 		else if (rt->n_waiting < WAITING_MAX)
 			rt->waiting[rt->n_waiting++] = rt->pending[i];
