@@ -44,8 +44,11 @@ worker(void *arg)
 		b->result = r;
 		b->fd = -1;
 		pthread_cond_broadcast(&b->cv);
-		/* A full eventfd counter is impossible here: one pending. */
+		/* Outside the lock, so the loop does not wake into it. A full
+		 * eventfd counter is impossible here: one pending. */
+		pthread_mutex_unlock(&b->mu);
 		(void)!write(b->efd, &one, sizeof(one));
+		pthread_mutex_lock(&b->mu);
 	}
 	pthread_mutex_unlock(&b->mu);
 	return NULL;
@@ -116,8 +119,9 @@ bgsync_start(struct bgsync *b, int fd)
 	}
 	b->busy = true;
 	b->fd = fd;
-	pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mu);
+	/* After the unlock: the woken worker finds the lock free. */
+	pthread_cond_broadcast(&b->cv);
 	return 0;
 }
 

@@ -235,6 +235,25 @@ drop(struct dhcp_outcome *out, const char *reason)
 	out->reason = reason;
 }
 
+static bool
+prl_has(const uint8_t *prl, size_t len, uint8_t code)
+{
+	return prl != NULL && memchr(prl, code, len) != NULL;
+}
+
+/* T1 = 0.5 and T2 = 0.875 of the lease, exactly as a client computes. */
+static bool
+is_default_t1(const struct dhcp_subnet *s)
+{
+	return (uint64_t)s->t1_s * 2 == s->lease_s;
+}
+
+static bool
+is_default_t2(const struct dhcp_subnet *s)
+{
+	return (uint64_t)s->t2_s * 8 == (uint64_t)s->lease_s * 7;
+}
+
 /* Fills the reply fields and options into out->buf. */
 static void
 build_reply(const struct dhcp_server_conf *conf, const struct dhcp_request *rq,
@@ -271,12 +290,19 @@ build_reply(const struct dhcp_server_conf *conf, const struct dhcp_request *rq,
 		if (message != NULL)
 			dhcp_build_str(&b, DHCP_OPT_MESSAGE, message);
 	} else {
+		(void)dhcp_opt_bytes(p, DHCP_OPT_PARAM_REQ, &prl, &prl_len);
 		if (yiaddr != 0) {
 			dhcp_build_u32(&b, DHCP_OPT_LEASE_TIME, s->lease_s);
-			dhcp_build_u32(&b, DHCP_OPT_T1, s->t1_s);
-			dhcp_build_u32(&b, DHCP_OPT_T2, s->t2_s);
+			/* T1 and T2 are a MAY (RFC 2131 table 3): sent when
+			 * asked for or when they are not the defaults a
+			 * client computes without them (4.4.5). */
+			if (!is_default_t1(s) || prl_has(prl, prl_len,
+			    DHCP_OPT_T1))
+				dhcp_build_u32(&b, DHCP_OPT_T1, s->t1_s);
+			if (!is_default_t2(s) || prl_has(prl, prl_len,
+			    DHCP_OPT_T2))
+				dhcp_build_u32(&b, DHCP_OPT_T2, s->t2_s);
 		}
-		(void)dhcp_opt_bytes(p, DHCP_OPT_PARAM_REQ, &prl, &prl_len);
 		if (hostname != NULL && hostname[0] != '\0')
 			extra[n_extra++] = (struct dhcp_opt){
 			    DHCP_OPT_HOSTNAME, strlen(hostname),

@@ -39,6 +39,10 @@
 #define COMPACT_MIN	10000	/* journal lines before compaction pays */
 #define WAITING_MAX	4096	/* replies waiting for a journal sync */
 #define RCVBUF_BYTES	(4 << 20)	/* room for bursts while we sync */
+#define SYNC_GAP_US	1000	/* under load, at most one journal sync per
+				 * this: more ACKs share each (on ext4 one
+				 * fdatasync of an appended file is two
+				 * disk writes, data and inode) */
 
 struct iface {
 	struct dhcp_rt		*rt;
@@ -92,6 +96,8 @@ struct dhcp_rt {
 	struct dhcp_outcome	*waiting;
 	size_t			 n_waiting, n_covered;
 	bool			 unsynced;	/* written since the last sync */
+	struct event		*ev_sync;	/* a paced sync's start */
+	uint64_t		 sync_started_us;
 	bool			 rx_paused;
 	struct dhcp_counters	 st;
 };
@@ -201,6 +207,21 @@ sync_kick(struct dhcp_rt *rt)
 
 	if (!rt->unsynced || bgsync_busy(rt->sync))
 		return;
+	uint64_t now = clock_mono_us();
+	if (now - rt->sync_started_us < SYNC_GAP_US) {
+		/* Load: the last sync began less than a gap ago. Under load
+		 * the next batch's flush comes back here in time; the timer
+		 * (whose poll rounds to milliseconds) is for when none does.
+		 * A lone request after a quiet spell is synced at once. */
+		if (!evtimer_pending(rt->ev_sync, NULL)) {
+			struct timeval tv = { 0, (suseconds_t)(SYNC_GAP_US -
+			    (now - rt->sync_started_us)) };
+			evtimer_add(rt->ev_sync, &tv);
+		}
+		return;
+	}
+	evtimer_del(rt->ev_sync);
+	rt->sync_started_us = now;
 	/* Between syncs the descriptor may change: compact now. Its atomic
 	 * rewrite is itself durable. */
 	err = dhcp_journal_maybe_compact(rt->journal, rt->leases, COMPACT_MIN);
@@ -210,6 +231,14 @@ sync_kick(struct dhcp_rt *rt)
 	rt->unsynced = false;
 	if ((err = bgsync_start(rt->sync, dhcp_journal_fd(rt->journal))) < 0)
 		log_err("lease journal sync: %s", ik_strerror(err));
+}
+
+static void
+on_sync_gap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sync_kick(arg);
 }
 
 /* A sync finished: the replies it covers may go (or, if it failed, must
@@ -792,7 +821,9 @@ close_all(struct dhcp_rt *rt)
 		event_free(rt->ev_icmp);
 	if (rt->ev_tick != NULL)
 		event_free(rt->ev_tick);
-	rt->ev_udp = rt->ev_icmp = rt->ev_tick = NULL;
+	if (rt->ev_sync != NULL)
+		event_free(rt->ev_sync);
+	rt->ev_udp = rt->ev_icmp = rt->ev_tick = rt->ev_sync = NULL;
 	if (rt->udp_fd >= 0)
 		close(rt->udp_fd);
 	if (rt->icmp_fd >= 0)
@@ -975,6 +1006,8 @@ dhcp_start(struct svc *sv)
 		return -ENOMEM;
 	if ((rt->sync = bgsync_new(sv->base, on_synced, rt, &err)) == NULL)
 		return err;
+	if ((rt->ev_sync = evtimer_new(sv->base, on_sync_gap, rt)) == NULL)
+		return -ENOMEM;
 	if ((err = journal_path(sv, path, sizeof(path))) < 0) {
 		log_err("lease journal path: %s", ik_strerror(err));
 		return err;

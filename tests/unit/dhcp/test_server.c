@@ -377,8 +377,10 @@ test_offer_fields(void **state)
 	assert_int_equal(fx->reply.ciaddr, 0);
 	assert_int_equal(fx->reply.flags, 0);
 	assert_int_equal(reply_u32(fx, DHCP_OPT_LEASE_TIME), 3600);
-	assert_int_equal(reply_u32(fx, DHCP_OPT_T1), 1800);
-	assert_int_equal(reply_u32(fx, DHCP_OPT_T2), 3150);
+	/* T1 and T2 are the RFC 2131 defaults (1800, 3150) and the client
+	 * did not ask for them: left out, it computes the same. */
+	assert_false(reply_has(fx, DHCP_OPT_T1));
+	assert_false(reply_has(fx, DHCP_OPT_T2));
 	assert_int_equal(reply_u32(fx, DHCP_OPT_SUBNET_MASK), 0xffffff00u);
 	assert_int_equal(reply_u32(fx, DHCP_OPT_ROUTER), SRV);
 	assert_int_equal(reply_u32(fx, DHCP_OPT_BROADCAST), A(255));
@@ -404,7 +406,19 @@ test_offer_fields(void **state)
 	assert_int_equal(l->ends, NOW + 30);
 	assert_int_equal(n_dirty(fx, A(100), &found), 0);
 
-	/* The relayed subnet's own lease times. */
+	/* Asked for (option 55), the defaults are sent. */
+	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 1,
+	    .prl = "\x01\x3a\x3b", .prl_len = 3 });
+	expect_reply(fx, DHCP_OFFER, A(100));
+	assert_int_equal(reply_u32(fx, DHCP_OPT_T1), 1800);
+	assert_int_equal(reply_u32(fx, DHCP_OPT_T2), 3150);
+	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 1,
+	    .prl = "\x01\x3b", .prl_len = 2 });
+	assert_false(reply_has(fx, DHCP_OPT_T1));
+	assert_int_equal(reply_u32(fx, DHCP_OPT_T2), 3150);
+
+	/* The relayed subnet's own lease times, not the defaults: sent
+	 * unasked. */
 	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 2,
 	    .giaddr = RELAY });
 	expect_reply(fx, DHCP_OFFER, B(10));
@@ -1321,7 +1335,7 @@ test_reply_options(void **state)
 	/* The client's order (RFC 2132 9.8) for what it asked for; 53 and
 	 * 54 first; what it did not ask for after. */
 	run(fx, &(struct msg){ .type = DHCP_DISCOVER, .client = 1,
-	    .prl = "\x0f\x06\x03\x01", .prl_len = 4 });
+	    .prl = "\x0f\x06\x03\x01\x3a\x3b", .prl_len = 6 });
 	expect_reply(fx, DHCP_OFFER, A(100));
 	n = reply_codes(fx, codes, 64);
 	assert_int_equal(codes[0], DHCP_OPT_MSG_TYPE);
