@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +23,30 @@ struct dhcp_journal {
 	size_t		 qlen, qcap;
 };
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32), bitwise: lines are short. */
+/* CRC-32 (IEEE 802.3, as zlib's crc32), a byte at a time from a table
+ * built on first use: every ACK's line passes through here. */
+static uint32_t crc_table[256];
+
+static void
+crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+		crc_table[i] = c;
+	}
+}
+
 static uint32_t
 line_crc(const char *p, size_t n)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	uint32_t c = 0xffffffffu;
 
-	for (size_t i = 0; i < n; i++) {
-		c ^= (uint8_t)p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
+	pthread_once(&once, crc_init);
+	for (size_t i = 0; i < n; i++)
+		c = crc_table[(c ^ (uint8_t)p[i]) & 0xff] ^ (c >> 8);
 	return ~c;
 }
 
@@ -59,29 +73,86 @@ hex_put(char *dst, const uint8_t *src, size_t n)
 	return 2 * n;
 }
 
+/* Appends to a line being formatted; `over` once it did not fit. */
+struct wr {
+	char	*p;
+	size_t	 len, cap;
+	bool	 over;
+};
+
+static void
+wr_bytes(struct wr *w, const char *s, size_t n)
+{
+	if (w->over || n > w->cap - w->len) {
+		w->over = true;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void
+wr_str(struct wr *w, const char *s)
+{
+	wr_bytes(w, s, strlen(s));
+}
+
+static void
+wr_i64(struct wr *w, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		d[--i] = '-';
+	wr_bytes(w, d + i, sizeof(d) - i);
+}
+
+/* Formatted by hand, not with snprintf: a line per ACK, on the loop. */
 ssize_t
 dhcp_journal_format(const struct dhcp_lease *l, char *buf, size_t cap)
 {
-	char chaddr[2 * DHCP_CHADDR_LEN + 1], cid[2 * DHCP_CID_MAX + 1];
+	char hex[2 * DHCP_CID_MAX + 1], crc_hex[8];
 	struct in_addr ia = { htonl(l->addr) };
 	char addr[INET_ADDRSTRLEN];
 	const struct dhcp_client *o = &l->owner;
 	bool owned = l->has_owner;
+	struct wr w = { buf, 0, cap, false };
 
 	if (l->state == DHCP_LEASE_OFFERED || l->state > DHCP_LEASE_DECLINED)
 		return -EINVAL;
-	chaddr[hex_put(chaddr, o->chaddr, owned ? o->hlen : 0)] = '\0';
-	cid[hex_put(cid, o->cid, owned ? o->cid_len : 0)] = '\0';
 	inet_ntop(AF_INET, &ia, addr, sizeof(addr));
-	int n = snprintf(buf, cap, "L1 %s %s %" PRId64 " %" PRId64 " %u %s %s "
-	    "%s", addr, state_names[l->state], l->start, l->ends,
-	    owned ? o->htype : 0, chaddr, cid,
-	    l->hostname[0] != '\0' ? l->hostname : "-");
-	if (n < 0 || (size_t)n + 10 >= cap)
+	wr_str(&w, "L1 ");
+	wr_str(&w, addr);
+	wr_str(&w, " ");
+	wr_str(&w, state_names[l->state]);
+	wr_str(&w, " ");
+	wr_i64(&w, l->start);
+	wr_str(&w, " ");
+	wr_i64(&w, l->ends);
+	wr_str(&w, " ");
+	wr_i64(&w, owned ? o->htype : 0);
+	wr_str(&w, " ");
+	wr_bytes(&w, hex, hex_put(hex, o->chaddr, owned ? o->hlen : 0));
+	wr_str(&w, " ");
+	wr_bytes(&w, hex, hex_put(hex, o->cid, owned ? o->cid_len : 0));
+	wr_str(&w, " ");
+	wr_str(&w, l->hostname[0] != '\0' ? l->hostname : "-");
+	if (w.over || w.len + 10 >= cap)
 		return -IK_ETRUNC;
-	uint32_t crc = line_crc(buf, (size_t)n);
-	n += snprintf(buf + n, cap - (size_t)n, " %08" PRIx32 "\n", crc);
-	return n;
+	uint32_t crc = line_crc(buf, w.len);
+	for (int i = 7; i >= 0; i--, crc >>= 4)
+		crc_hex[i] = "0123456789abcdef"[crc & 15];
+	wr_str(&w, " ");
+	wr_bytes(&w, crc_hex, sizeof(crc_hex));
+	wr_str(&w, "\n");
+	buf[w.len] = '\0';	/* room kept by the check above */
+	return (ssize_t)w.len;
 }
 
 static int

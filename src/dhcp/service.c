@@ -67,6 +67,21 @@ struct probe {
 	uint8_t			 pkt[PKT_MAX];
 };
 
+#define TX_BATCH	64
+
+/* UDP replies (to relays and bound clients) waiting for tx_flush. */
+struct tx_batch {
+	struct mmsghdr		 msg[TX_BATCH];
+	struct iovec		 iov[TX_BATCH];
+	struct sockaddr_in	 to[TX_BATCH];
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr	 align;
+	}			 cm[TX_BATCH];
+	const struct dhcp_outcome *o[TX_BATCH];
+	unsigned		 n;
+};
+
 struct dhcp_counters {
 	uint64_t	 rx, bad, by_type[9], offers, acks, naks, dropped;
 	uint64_t	 probes, conflicts, exhausted, commits, commit_errors;
@@ -97,6 +112,7 @@ struct dhcp_rt {
 	size_t			 n_waiting, n_covered;
 	bool			 unsynced;	/* written since the last sync */
 	struct event		*ev_sync;	/* a paced sync's start */
+	struct tx_batch		 tx;
 	uint64_t		 sync_started_us;
 	bool			 rx_paused;
 	struct dhcp_counters	 st;
@@ -129,34 +145,79 @@ iface_by_index(struct dhcp_rt *rt, int ifindex)
 
 /* ---- sending ---- */
 
-static int
-send_udp(struct dhcp_rt *rt, const struct dhcp_outcome *o, uint32_t dst,
-    uint16_t port, int ifindex)
+static void
+sent(struct dhcp_rt *rt, const struct dhcp_outcome *o, int err)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET,
-	    .sin_port = htons(port), .sin_addr.s_addr = htonl(dst) };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = { (void *)o->buf, o->len };
-	struct msghdr mh = { .msg_name = &to, .msg_namelen = sizeof(to),
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-	    .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	struct in_pktinfo pi = { .ipi_ifindex = ifindex,
-	    .ipi_spec_dst.s_addr = htonl(o->src_ip) };
+	char a[INET_ADDRSTRLEN];
 
-	memset(cm.buf, 0, sizeof(cm.buf));
+	if (err < 0) {
+		rt->st.send_errors++;
+		log_warn("cannot send %s for %s: %s",
+		    dhcp_msg_type_name(o->reply_type), ip_str(o->yiaddr, a),
+		    ik_strerror(err));
+		return;
+	}
+	rt->st.offers += o->reply_type == DHCP_OFFER;
+	rt->st.acks += o->reply_type == DHCP_ACK;
+	rt->st.naks += o->reply_type == DHCP_NAK;
+}
+
+/* Sends the UDP replies gathered so far with one sendmmsg (a sync
+ * releases many ACKs at once). Their outcomes must live until then. */
+static void
+tx_flush(struct dhcp_rt *rt)
+{
+	struct tx_batch *tx = &rt->tx;
+	unsigned done = 0;
+
+	while (done < tx->n) {
+		int r = sendmmsg(rt->udp_fd, &tx->msg[done], tx->n - done,
+		    MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* The first of the rest failed: it is lost (the
+			 * client asks again); go on with the others. */
+			sent(rt, tx->o[done], r < 0 ? -errno : -EIO);
+			done++;
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			sent(rt, tx->o[done + (unsigned)i], 0);
+		done += (unsigned)r;
+	}
+	tx->n = 0;
+}
+
+static void
+tx_add(struct dhcp_rt *rt, const struct dhcp_outcome *o, uint32_t dst,
+    uint16_t port)
+{
+	struct tx_batch *tx = &rt->tx;
+	unsigned k = tx->n++;
+	struct msghdr *mh = &tx->msg[k].msg_hdr;
+	struct in_pktinfo pi = { .ipi_spec_dst.s_addr = htonl(o->src_ip) };
+
+	tx->o[k] = o;
+	tx->to[k] = (struct sockaddr_in){ .sin_family = AF_INET,
+	    .sin_port = htons(port), .sin_addr.s_addr = htonl(dst) };
+	tx->iov[k] = (struct iovec){ (void *)o->buf, o->len };
+	memset(tx->cm[k].buf, 0, sizeof(tx->cm[k].buf));
+	*mh = (struct msghdr){ .msg_name = &tx->to[k],
+	    .msg_namelen = sizeof(tx->to[k]), .msg_iov = &tx->iov[k],
+	    .msg_iovlen = 1, .msg_control = tx->cm[k].buf,
+	    .msg_controllen = sizeof(tx->cm[k].buf) };
+	/* From the address the client knows us by. */
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
 	c->cmsg_level = IPPROTO_IP;
 	c->cmsg_type = IP_PKTINFO;
 	c->cmsg_len = CMSG_LEN(sizeof(pi));
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	if (sendmsg(rt->udp_fd, &mh, MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
+	if (tx->n == TX_BATCH)
+		tx_flush(rt);
 }
 
+/* Sends at once (a frame) or queues for tx_flush (UDP). */
 static void
 send_reply(struct dhcp_rt *rt, const struct dhcp_outcome *o)
 {
@@ -164,17 +225,16 @@ send_reply(struct dhcp_rt *rt, const struct dhcp_outcome *o)
 	    0xff };
 	struct dhcp_udp_meta m = { .src = o->src_ip,
 	    .sport = DHCP_SERVER_PORT, .dport = DHCP_CLIENT_PORT };
-	char a[INET_ADDRSTRLEN];
 	struct iface *ifc;
 	int err;
 
 	switch (o->dest) {
 	case DHCP_DEST_RELAY:
-		err = send_udp(rt, o, o->dst_ip, DHCP_SERVER_PORT, 0);
-		break;
+		tx_add(rt, o, o->dst_ip, DHCP_SERVER_PORT);
+		return;
 	case DHCP_DEST_UNICAST:
-		err = send_udp(rt, o, o->dst_ip, DHCP_CLIENT_PORT, 0);
-		break;
+		tx_add(rt, o, o->dst_ip, DHCP_CLIENT_PORT);
+		return;
 	default:
 		/* A frame: the client has no address to route to yet. */
 		if ((ifc = iface_by_index(rt, o->ifindex)) == NULL) {
@@ -187,16 +247,7 @@ send_reply(struct dhcp_rt *rt, const struct dhcp_outcome *o)
 		    o->buf, o->len);
 		break;
 	}
-	if (err < 0) {
-		rt->st.send_errors++;
-		log_warn("cannot send %s for %s: %s",
-		    dhcp_msg_type_name(o->reply_type), ip_str(o->yiaddr, a),
-		    ik_strerror(err));
-		return;
-	}
-	rt->st.offers += o->reply_type == DHCP_OFFER;
-	rt->st.acks += o->reply_type == DHCP_ACK;
-	rt->st.naks += o->reply_type == DHCP_NAK;
+	sent(rt, o, err);
 }
 
 /* Starts a sync of what is written when none runs and replies wait. */
@@ -257,6 +308,7 @@ on_synced(int err, void *arg)
 	} else {
 		for (size_t i = 0; i < n; i++)
 			send_reply(rt, &rt->waiting[i]);
+		tx_flush(rt);	/* before the memmove below */
 	}
 	memmove(rt->waiting, rt->waiting + n,
 	    (rt->n_waiting - n) * sizeof(*rt->waiting));
@@ -300,6 +352,7 @@ flush(struct dhcp_rt *rt)
 		else
 			rt->st.dropped++;	/* reading pauses before this */
 	}
+	tx_flush(rt);
 	rt->n_pending = 0;
 	if (!rt->rx_paused && rt->ev_udp != NULL &&
 	    rt->n_waiting + RX_BATCH > WAITING_MAX &&
@@ -843,6 +896,7 @@ dhcp_stop(struct svc *sv)
 		if (fdatasync(dhcp_journal_fd(rt->journal)) == 0)
 			for (size_t i = 0; i < rt->n_waiting; i++)
 				send_reply(rt, &rt->waiting[i]);
+		tx_flush(rt);
 		rt->n_waiting = rt->n_covered = 0;
 	}
 	close_all(rt);
