@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/textbuf.h"
 #include "core/fs.h"
 #include "dhcp/journal.h"
 
@@ -57,102 +58,52 @@ static const char *const state_names[] = {
 	[DHCP_LEASE_DECLINED] = "declined",
 };
 
-static size_t
-hex_put(char *dst, const uint8_t *src, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	if (n == 0) {
-		dst[0] = '-';
-		return 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		dst[2 * i] = digits[src[i] >> 4];
-		dst[2 * i + 1] = digits[src[i] & 15];
-	}
-	return 2 * n;
-}
-
-/* Appends to a line being formatted; `over` once it did not fit. */
-struct wr {
-	char	*p;
-	size_t	 len, cap;
-	bool	 over;
-};
-
+/* Formatted with core/textbuf, not snprintf: a line per ACK, on the
+ * loop. Owner bytes in lower-case hex, "-" for none. */
 static void
-wr_bytes(struct wr *w, const char *s, size_t n)
+put_hex_or_dash(struct textbuf *b, const uint8_t *p, size_t n)
 {
-	if (w->over || n > w->cap - w->len) {
-		w->over = true;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
+	if (n == 0)
+		textbuf_put(b, "-", 1);
+	else
+		textbuf_hex(b, p, n, false);
 }
 
-static void
-wr_str(struct wr *w, const char *s)
-{
-	wr_bytes(w, s, strlen(s));
-}
-
-static void
-wr_i64(struct wr *w, int64_t v)
-{
-	char d[24];
-	size_t i = sizeof(d);
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		d[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		d[--i] = '-';
-	wr_bytes(w, d + i, sizeof(d) - i);
-}
-
-/* Formatted by hand, not with snprintf: a line per ACK, on the loop. */
 ssize_t
 dhcp_journal_format(const struct dhcp_lease *l, char *buf, size_t cap)
 {
-	char hex[2 * DHCP_CID_MAX + 1], crc_hex[8];
 	struct in_addr ia = { htonl(l->addr) };
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], crc_hex[8];
 	const struct dhcp_client *o = &l->owner;
 	bool owned = l->has_owner;
-	struct wr w = { buf, 0, cap, false };
+	struct textbuf b = TEXTBUF_INIT(buf, cap);
 
 	if (l->state == DHCP_LEASE_OFFERED || l->state > DHCP_LEASE_DECLINED)
 		return -EINVAL;
 	inet_ntop(AF_INET, &ia, addr, sizeof(addr));
-	wr_str(&w, "L1 ");
-	wr_str(&w, addr);
-	wr_str(&w, " ");
-	wr_str(&w, state_names[l->state]);
-	wr_str(&w, " ");
-	wr_i64(&w, l->start);
-	wr_str(&w, " ");
-	wr_i64(&w, l->ends);
-	wr_str(&w, " ");
-	wr_i64(&w, owned ? o->htype : 0);
-	wr_str(&w, " ");
-	wr_bytes(&w, hex, hex_put(hex, o->chaddr, owned ? o->hlen : 0));
-	wr_str(&w, " ");
-	wr_bytes(&w, hex, hex_put(hex, o->cid, owned ? o->cid_len : 0));
-	wr_str(&w, " ");
-	wr_str(&w, l->hostname[0] != '\0' ? l->hostname : "-");
-	if (w.over || w.len + 10 >= cap)
-		return -IK_ETRUNC;
-	uint32_t crc = line_crc(buf, w.len);
+	textbuf_puts(&b, "L1 ");
+	textbuf_puts(&b, addr);
+	textbuf_puts(&b, " ");
+	textbuf_puts(&b, state_names[l->state]);
+	textbuf_puts(&b, " ");
+	textbuf_i64(&b, l->start);
+	textbuf_puts(&b, " ");
+	textbuf_i64(&b, l->ends);
+	textbuf_puts(&b, " ");
+	textbuf_u64(&b, owned ? o->htype : 0);
+	textbuf_puts(&b, " ");
+	put_hex_or_dash(&b, o->chaddr, owned ? o->hlen : 0);
+	textbuf_puts(&b, " ");
+	put_hex_or_dash(&b, o->cid, owned ? o->cid_len : 0);
+	textbuf_puts(&b, " ");
+	textbuf_puts(&b, l->hostname[0] != '\0' ? l->hostname : "-");
+	uint32_t crc = line_crc(buf, b.len);
 	for (int i = 7; i >= 0; i--, crc >>= 4)
 		crc_hex[i] = "0123456789abcdef"[crc & 15];
-	wr_str(&w, " ");
-	wr_bytes(&w, crc_hex, sizeof(crc_hex));
-	wr_str(&w, "\n");
-	buf[w.len] = '\0';	/* room kept by the check above */
-	return (ssize_t)w.len;
+	textbuf_puts(&b, " ");
+	textbuf_put(&b, crc_hex, sizeof(crc_hex));
+	textbuf_puts(&b, "\n");
+	return textbuf_end(&b);
 }
 
 static int

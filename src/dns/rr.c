@@ -18,6 +18,7 @@
 #include "core/hex.h"
 #include "core/net.h"
 #include "core/rdwr.h"
+#include "core/textbuf.h"
 
 /* One field of an RDATA layout. */
 enum fk {
@@ -405,89 +406,40 @@ dns_rdata_parse(uint16_t type, const uint8_t *msg, size_t len,
 
 /* ---- text out ---- */
 
+/* Zone-file text; `sep`: a field is out, the next needs a space. */
 struct tb {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;
-	bool	 sep;		/* a field is out: the next needs a space */
+	struct textbuf	 t;
+	bool		 sep;
 };
-
-static void
-tb_put(struct tb *b, const char *s, size_t n)
-{
-	if (b->err != 0)
-		return;
-	if (b->cap - b->len <= n) {	/* keep a byte for the NUL */
-		b->err = -IK_ETRUNC;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void
-tb_puts(struct tb *b, const char *s)
-{
-	tb_put(b, s, strlen(s));
-}
-
-static void
-tb_u32(struct tb *b, uint32_t v)
-{
-	char num[12];
-	int n = snprintf(num, sizeof(num), "%u", (unsigned)v);
-
-	tb_put(b, num, (size_t)n);
-}
 
 static void
 tb_field(struct tb *b)
 {
 	if (b->sep)
-		tb_put(b, " ", 1);
+		textbuf_put(&b->t, " ", 1);
 	b->sep = true;
-}
-
-static int
-tb_end(struct tb *b)
-{
-	if (b->err != 0 || b->cap == 0 || b->len >= b->cap)
-		return -IK_ETRUNC;
-	b->p[b->len] = '\0';
-	return (int)b->len;
 }
 
 /* A quoted string: '"' and '\\' escaped, non-printables as \DDD. */
 static void
 tb_quoted(struct tb *b, const uint8_t *s, size_t n)
 {
-	tb_put(b, "\"", 1);
+	textbuf_put(&b->t, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = s[i];
 		char e[5];
 		if (c < 0x20 || c > 0x7e) {
 			snprintf(e, sizeof(e), "\\%03u", (unsigned)c);
-			tb_put(b, e, 4);
+			textbuf_put(&b->t, e, 4);
 		} else if (c == '"' || c == '\\') {
 			e[0] = '\\';
 			e[1] = (char)c;
-			tb_put(b, e, 2);
+			textbuf_put(&b->t, e, 2);
 		} else {
-			tb_put(b, (const char *)&c, 1);
+			textbuf_put(&b->t, (const char *)&c, 1);
 		}
 	}
-	tb_put(b, "\"", 1);
-}
-
-static void
-tb_hex(struct tb *b, const uint8_t *p, size_t n)
-{
-	static const char hx[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		char h[2] = { hx[p[i] >> 4], hx[p[i] & 15] };
-		tb_put(b, h, 2);
-	}
+	textbuf_put(&b->t, "\"", 1);
 }
 
 static const char b64[] =
@@ -505,7 +457,7 @@ tb_b64(struct tb *b, const uint8_t *p, size_t n)
 		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63],
 		    i + 1 < n ? b64[(v >> 6) & 63] : '=',
 		    i + 2 < n ? b64[v & 63] : '=' };
-		tb_put(b, q, 4);
+		textbuf_put(&b->t, q, 4);
 	}
 }
 
@@ -513,11 +465,11 @@ tb_b64(struct tb *b, const uint8_t *p, size_t n)
 static void
 tb_generic(struct tb *b, const uint8_t *p, size_t n)
 {
-	tb_puts(b, "\\# ");
-	tb_u32(b, (uint32_t)n);
+	textbuf_puts(&b->t, "\\# ");
+	textbuf_u64(&b->t, (uint32_t)n);
 	if (n > 0) {
-		tb_put(b, " ", 1);
-		tb_hex(b, p, n);
+		textbuf_put(&b->t, " ", 1);
+		textbuf_hex(&b->t, p, n, true);
 	}
 }
 
@@ -531,25 +483,25 @@ visit_text(void *arg, enum fk f, const uint8_t *p, size_t n,
 	tb_field(b);
 	switch (f) {
 	case F_U8:
-		tb_u32(b, p[0]);
+		textbuf_u64(&b->t, p[0]);
 		break;
 	case F_U16:
-		tb_u32(b, (uint32_t)p[0] << 8 | p[1]);
+		textbuf_u64(&b->t, (uint32_t)p[0] << 8 | p[1]);
 		break;
 	case F_U32: case F_TIME:
-		tb_u32(b, (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		textbuf_u64(&b->t, (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 		    (uint32_t)p[2] << 8 | p[3]);
 		break;
 	case F_A: case F_AAAA:
 		if (inet_ntop(f == F_A ? AF_INET : AF_INET6, p, tmp,
 		    sizeof(tmp)) == NULL)
 			return -IK_EPARSE;
-		tb_puts(b, tmp);
+		textbuf_puts(&b->t, tmp);
 		break;
 	case F_CNAME: case F_NAME: case F_NAMED:
 		if (dns_name_to_text(nm, tmp, sizeof(tmp)) < 0)
 			return -IK_EPARSE;
-		tb_puts(b, tmp);
+		textbuf_puts(&b->t, tmp);
 		break;
 	case F_STR:
 		tb_quoted(b, p + 1, p[0]);
@@ -557,18 +509,18 @@ visit_text(void *arg, enum fk f, const uint8_t *p, size_t n,
 	case F_STRS:
 		for (size_t i = 0; i < n; i += 1u + p[i]) {
 			if (i > 0)
-				tb_put(b, " ", 1);
+				textbuf_put(&b->t, " ", 1);
 			tb_quoted(b, p + i + 1, p[i]);
 		}
 		break;
 	case F_CAATAG:
-		tb_put(b, (const char *)p + 1, p[0]);
+		textbuf_put(&b->t, (const char *)p + 1, p[0]);
 		break;
 	case F_CAAVAL:
 		tb_quoted(b, p, n);
 		break;
 	case F_HEX:
-		tb_hex(b, p, n);
+		textbuf_hex(&b->t, p, n, true);
 		break;
 	case F_B64:
 		tb_b64(b, p, n);
@@ -586,7 +538,7 @@ rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
 {
 	const struct rrtype *t = rrtype_find(type);
 	struct rwalk rw = { rdata, 0, rdlen, false };
-	size_t start = b->len;
+	size_t start = b->t.len;
 
 	/* Checked first so that a record that does not fit its type (one
 	 * built by hand) still prints, as \#, rather than half-printed. */
@@ -596,7 +548,7 @@ rdata_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
 		if (rdata_walk(t, &rw, visit_text, b) == 0)
 			return 0;
 	}
-	b->len = start;
+	b->t.len = start;
 	b->sep = false;
 	tb_generic(b, rdata, rdlen);
 	return 0;
@@ -606,35 +558,36 @@ int
 dns_rdata_to_text(uint16_t type, const uint8_t *rdata, uint16_t rdlen,
     char *buf, size_t cap)
 {
-	struct tb b = { buf, 0, cap, 0, false };
+	struct tb b = { TEXTBUF_INIT(buf, cap), false };
 
 	rdata_text(type, rdata, rdlen, &b);
-	return tb_end(&b);
+	return textbuf_end(&b.t);
 }
 
 int
 dns_rr_to_text(const struct dns_rr *rr, char *buf, size_t cap)
 {
-	struct tb b = { buf, 0, cap, 0, false };
+	struct tb b = { TEXTBUF_INIT(buf, cap), false };
 	char tmp[DNS_NAME_TEXT_MAX + 1];
 
 	if (dns_name_to_text(&rr->name, tmp, sizeof(tmp)) < 0)
 		return -IK_EPARSE;
-	tb_puts(&b, tmp);
-	tb_put(&b, " ", 1);
-	tb_u32(&b, rr->ttl);
-	tb_put(&b, " ", 1);
-	tb_puts(&b, dns_class_name(rr->class, tmp, sizeof(tmp)));
-	tb_put(&b, " ", 1);
-	tb_puts(&b, dns_type_name(rr->type, tmp, sizeof(tmp)));
-	tb_put(&b, " ", 1);
+	textbuf_puts(&b.t, tmp);
+	textbuf_put(&b.t, " ", 1);
+	textbuf_u64(&b.t, rr->ttl);
+	textbuf_put(&b.t, " ", 1);
+	textbuf_puts(&b.t, dns_class_name(rr->class, tmp, sizeof(tmp)));
+	textbuf_put(&b.t, " ", 1);
+	textbuf_puts(&b.t, dns_type_name(rr->type, tmp, sizeof(tmp)));
+	textbuf_put(&b.t, " ", 1);
 	/* rb restarts the field separator but shares the buffer. */
-	struct tb rb = { buf + b.len, 0, b.err ? 0 : cap - b.len, 0, false };
+	struct tb rb = { TEXTBUF_INIT(buf + b.t.len,
+	    b.t.err ? 0 : cap - b.t.len), false };
 	rdata_text(rr->type, rr->rdata, rr->rdlen, &rb);
-	if (rb.err != 0 || b.err != 0)
+	if (rb.t.err != 0 || b.t.err != 0)
 		return -IK_ETRUNC;
-	b.len += rb.len;
-	return tb_end(&b);
+	b.t.len += rb.t.len;
+	return textbuf_end(&b.t);
 }
 
 struct target {
