@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/stat.h"
 
 #define CHAIN_MAX	8	/* CNAME/DNAME links followed in one answer */
 #define OPT_LEN		11	/* an OPT record without options */
@@ -42,7 +43,7 @@ dns_stats_add(struct dns_stats *sum, const struct dns_stats *s)
 	const uint64_t *p = (const uint64_t *)s;
 
 	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
-		d[i] += p[i];
+		d[i] += STAT_GET(p[i]);
 }
 
 static enum dns_stat_type
@@ -339,7 +340,7 @@ dns_auth_refuse(const struct dns_msg *q, unsigned rcode, uint8_t *out,
 static size_t
 count_reply(struct dns_stats *st, unsigned rcode, size_t n)
 {
-	st->rcode[rcode < 16 ? rcode : 16]++;
+	STAT_INC(st->rcode[rcode < 16 ? rcode : 16]);
 	return n;
 }
 
@@ -352,9 +353,9 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 	struct dns_msg m;
 	struct answer an;
 
-	st->queries++;
+	STAT_INC(st->queries);
 	if (dns_hdr_parse(q, qlen, &h) < 0 || (h.flags & DNS_F_QR)) {
-		st->dropped++;
+		STAT_INC(st->dropped);
 		return 0;
 	}
 	if (DNS_OPCODE(h.flags) != DNS_OP_QUERY)
@@ -365,9 +366,9 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 	    m.q.type == DNS_T_OPT)
 		return count_reply(st, DNS_R_FORMERR, error_reply(&h, NULL,
 		    NULL, DNS_R_FORMERR, o->udp_max, out, cap));
-	st->qtype[stat_type(m.q.type)]++;
+	STAT_INC(st->qtype[stat_type(m.q.type)]);
 	if (m.edns.present) {
-		st->edns++;
+		STAT_INC(st->edns);
 		/* RFC 6891 6.1.3: we speak version 0 only. */
 		if (m.edns.version > 0)
 			return count_reply(st, DNS_R_BADVERS, error_reply(
@@ -379,7 +380,7 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 		return count_reply(st, DNS_R_REFUSED, error_reply(&m.hdr,
 		    &m.q, &m.edns, DNS_R_REFUSED, o->udp_max, out, cap));
 	if (o->recurse != NULL && zonedb_find(db, &m.q.name) == NULL) {
-		st->recursive++;
+		STAT_INC(st->recursive);
 		return o->recurse(o->recurse_arg, &m, q, qlen, out, cap, a);
 	}
 
@@ -409,7 +410,7 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 		dns_build_opt(&an.b, &re);
 	}
 	if (an.is_tc)
-		st->truncated++;
+		STAT_INC(st->truncated);
 	ssize_t n = dns_build_finish(&an.b);
 	if (n <= 0)
 		return count_reply(st, DNS_R_SERVFAIL, error_reply(&m.hdr,

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/stat.h"
 
 #define FLIGHT_BUCKETS	1024
 
@@ -428,12 +429,12 @@ job_finish(struct dns_rjob *j)
 	char name[DNS_NAME_TEXT_MAX];
 
 	if (q->rcode == DNS_R_SERVFAIL) {
-		l->st.servfail++;
+		STAT_INC(l->st.servfail);
 		dns_name_to_text(&q->qname, name, sizeof(name));
 		log_debug("recurse servfail qname=%s why=\"%s\" sent=%u", name,
 		    q->why ? q->why : "", j->n_sent);
 	} else {
-		l->st.resolved++;
+		STAT_INC(l->st.resolved);
 	}
 	if (!j->is_cancelled) {
 		bool is_udp = j->reply == NULL;
@@ -461,7 +462,7 @@ on_udp(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = clock_mono_ms();
 
 	if (what & EV_TIMEOUT) {
-		j->l->st.timeouts++;
+		STAT_INC(j->l->st.timeouts);
 		upstream_close(j);
 		rslv_on_timeout(q, now, &j->act);
 		flight_done(j, NULL, 0);
@@ -508,7 +509,7 @@ send_udp(struct dns_rjob *j)
 		j->parked = f;
 		j->next_waiter = f->waiters;
 		f->waiters = j;
-		j->l->st.coalesced++;
+		STAT_INC(j->l->st.coalesced);
 		return 0;
 	}
 	int fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
@@ -532,7 +533,7 @@ send_udp(struct dns_rjob *j)
 	struct timeval tv = { (time_t)(j->act.timeout_ms / 1000),
 	    (suseconds_t)(j->act.timeout_ms % 1000) * 1000 };
 	event_add(j->ev, &tv);
-	j->l->st.upstream++;
+	STAT_INC(j->l->st.upstream);
 	flight_start(j);
 	return 0;
 }
@@ -568,7 +569,7 @@ on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	/* EOF, error or timeout before a whole answer. */
-	j->l->st.timeouts++;
+	STAT_INC(j->l->st.timeouts);
 	upstream_close(j);
 	rslv_on_timeout(j->q[j->depth], clock_mono_ms(), &j->act);
 	job_step(j);
@@ -593,7 +594,7 @@ send_tcp(struct dns_rjob *j)
 	bufferevent_write(j->bev, pfx, 2);
 	bufferevent_write(j->bev, j->act.query, j->act.query_len);
 	bufferevent_enable(j->bev, EV_READ | EV_WRITE);
-	j->l->st.upstream_tcp++;
+	STAT_INC(j->l->st.upstream_tcp);
 	return 0;
 }
 
@@ -995,16 +996,16 @@ dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
     struct cache_stats *cs)
 {
 	memset(out, 0, sizeof(*out));
-	/* The lanes' counters are read unlocked: a sum may be a query
-	 * behind, like the UDP workers' stats. */
+	/* The lanes' counters (core/stat.h): a sum may be a query behind,
+	 * like the UDP workers' stats. */
 	for (unsigned i = 0; i < r->n_lanes; i++) {
 		const struct dns_recurse_stats *s = &r->lanes[i]->st;
-		out->resolved += s->resolved;
-		out->servfail += s->servfail;
-		out->upstream += s->upstream;
-		out->upstream_tcp += s->upstream_tcp;
-		out->timeouts += s->timeouts;
-		out->coalesced += s->coalesced;
+		out->resolved += STAT_GET(s->resolved);
+		out->servfail += STAT_GET(s->servfail);
+		out->upstream += STAT_GET(s->upstream);
+		out->upstream_tcp += STAT_GET(s->upstream_tcp);
+		out->timeouts += STAT_GET(s->timeouts);
+		out->coalesced += STAT_GET(s->coalesced);
 	}
 	out->requests = atomic_load(&r->c.requests);
 	out->cache_answers = atomic_load(&r->c.cache_answers);

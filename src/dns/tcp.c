@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/stat.h"
 #include "dns/recurse.h"
 
 #define TCP_OUT_HIGH	(256 * 1024)	/* pause reading above this */
@@ -132,7 +133,7 @@ serve_axfr(struct tcp_conn *c, const struct zonedb *db,
 	dns_name_to_text(&m->q.name, name, sizeof(name));
 	net_addr_format(&c->peer, true, addr, sizeof(addr));
 	if (z == NULL || !net_cidrs_match(&z->allow_axfr, &c->peer)) {
-		t->st.axfr_refused++;
+		STAT_INC(t->st.axfr_refused);
 		unsigned rc = z == NULL ? DNS_R_NOTAUTH : DNS_R_REFUSED;
 		t->st.rcode[rc]++;
 		log_info("axfr refused zone=%s peer=%s rcode=%u", name, addr,
@@ -148,7 +149,7 @@ serve_axfr(struct tcp_conn *c, const struct zonedb *db,
 		c->is_closing = true;
 		return;
 	}
-	t->st.axfr++;
+	STAT_INC(t->st.axfr);
 	t->st.rcode[DNS_R_NOERROR]++;
 	log_info("axfr zone=%s peer=%s serial=%u records=%zu", name, addr,
 	    z->serial, z->n_records);
@@ -161,13 +162,13 @@ answer_one(struct tcp_conn *c, const uint8_t *q, size_t qlen)
 	const struct zonedb *db = atomic_load(&t->sh->db);
 	struct dns_msg m;
 
-	t->st.tcp++;
+	STAT_INC(t->st.tcp);
 	/* Peek at the question: transfers are TCP's own business. */
 	if (dns_auth_parse_query(q, qlen, t->arena, &m) == 0 && m.has_q &&
 	    !(m.hdr.flags & DNS_F_QR) &&
 	    DNS_OPCODE(m.hdr.flags) == DNS_OP_QUERY &&
 	    m.q.type == DNS_T_AXFR) {
-		t->st.queries++;
+		STAT_INC(t->st.queries);
 		serve_axfr(c, db, &m);
 		arena_reset(t->arena);
 		return;

@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/stat.h"
 #include "dns/recurse.h"
 
 #define UDP_BATCH	64
@@ -116,7 +117,7 @@ send_batch(struct udp_worker *w, unsigned n)
 				continue;
 			/* A full socket buffer or an unreachable peer: the
 			 * client retries. */
-			w->st.dropped += n - done;
+			STAT_ADD(w->st.dropped, n - done);
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				done++;
 			else
@@ -171,7 +172,7 @@ worker_batch(struct udp_worker *w, int flags)
 		size_t len = dns_auth_answer(db, &opts, w->in[i],
 		    w->rx[i].msg_len, w->out[k], DNS_UDP_OUT_MAX, w->arena,
 		    &w->st);
-		w->st.udp++;
+		STAT_INC(w->st.udp);
 		if (atomic_load_explicit(&sh->query_log, memory_order_relaxed))
 			log_query(w, i, w->out[k], len);
 		arena_reset(w->arena);
@@ -309,8 +310,8 @@ dns_udp_passed(const struct dns_udp *u, uint64_t epoch)
 void
 dns_udp_stats(const struct dns_udp *u, struct dns_stats *sum)
 {
-	/* Unlocked reads of counters other threads bump: each 64-bit load
-	 * is atomic on the targets we run on; a sum may be a batch behind. */
+	/* Counters other threads bump (core/stat.h): a sum may be a batch
+	 * behind. */
 	for (size_t i = 0; i < u->n; i++)
 		dns_stats_add(sum, &u->w[i]->st);
 }
