@@ -193,7 +193,7 @@ fz_check_reply(const struct rslv_query *q, struct cache *c,
 			abort();
 	}
 	size_t n = 0;
-	if (rslv_answer_cached(c, &req, 512, 1232, now / 1000, a, out,
+	if (rslv_answer_cached(c, &req, NULL, 512, 1232, now / 1000, a, out,
 	    sizeof(out), &n) == 1 && (n > 512 ||
 	    dns_msg_parse(out, n, a, &m) != 0 || m.hdr.id != 0x1234))
 		abort();
@@ -250,6 +250,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memset(&act, 0, sizeof(act));
 	rslv_init(&qs[0], &env, a, &qn, fz_types[data[1] & 7], 0, &n_sent,
 	    z.now);
+	/* The input read as a local answer to continue; with bit 7, the
+	 * query does continue it. */
+	struct rslv_prefix pre;
+	if (rslv_prefix_parse(data + 2, len - 2, a, &pre) == 0) {
+		if (pre.n == 0 || pre.n > RSLV_CHAIN_MAX)
+			abort();
+		if (data[0] & 0x80)
+			rslv_seed(&qs[0], &pre);
+	}
 	rslv_start(&qs[0], z.now, &act);
 	for (unsigned step = 0;; step++) {
 		if (step >= FZ_STEPS_MAX)

@@ -21,6 +21,7 @@ struct answer {
 	struct dns_builder	 b;
 	bool			 is_tc;		/* stop adding: TC is set */
 	bool			 has_aa;
+	bool			 left_zones;	/* a CNAME led out of all */
 	unsigned		 rcode;
 };
 
@@ -284,9 +285,10 @@ answer_query(struct answer *an)
 		const struct zone *z = zonedb_find(an->db, qname);
 		if (z == NULL) {
 			/* A chain that leaves our zones ends here: the
-			 * resolver follows it. */
+			 * client's resolver, or ours, follows it. */
 			if (link == 0)
 				an->rcode = DNS_R_REFUSED;
+			an->left_zones = link > 0;
 			return;
 		}
 		if (link == 0)
@@ -381,7 +383,8 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 		    &m.q, &m.edns, DNS_R_REFUSED, o->udp_max, out, cap));
 	if (o->recurse != NULL && zonedb_find(db, &m.q.name) == NULL) {
 		STAT_INC(st->recursive);
-		return o->recurse(o->recurse_arg, &m, q, qlen, out, cap, a);
+		return o->recurse(o->recurse_arg, &m, q, qlen, 0, out, cap,
+		    a);
 	}
 
 	/* The size the client can take (RFC 6891 6.2.5), and room for our
@@ -415,6 +418,13 @@ dns_auth_answer(const struct zonedb *db, const struct dns_auth_opts *o,
 	if (n <= 0)
 		return count_reply(st, DNS_R_SERVFAIL, error_reply(&m.hdr,
 		    &m.q, &m.edns, DNS_R_SERVFAIL, o->udp_max, out, cap));
+	if (an.left_zones && !an.is_tc && o->recurse != NULL &&
+	    (m.hdr.flags & DNS_F_RD)) {
+		/* The site's resolver finishes what its zones began. */
+		STAT_INC(st->recursive);
+		return o->recurse(o->recurse_arg, &m, q, qlen, (size_t)n, out,
+		    cap, a);
+	}
 	return count_reply(st, an.rcode, (size_t)n);
 }
 

@@ -44,11 +44,14 @@ struct dns_auth_opts {
 	uint16_t	 udp_max;	/* our EDNS payload size (1232) */
 	bool		 is_tcp;	/* no UDP size limit, no TC */
 	/* When set, a query for a name in no zone goes here instead of
-	 * getting REFUSED: it returns the reply's length, or 0 when the
+	 * getting REFUSED (local_len 0), and so does a query with RD whose
+	 * local answer, in out[0..local_len), ends in a CNAME leading out
+	 * of every zone, for recursion to continue. Returns the reply's
+	 * length (local_len: the local answer as it is), or 0 when the
 	 * answer comes later (or never). */
 	size_t		(*recurse)(void *arg, const struct dns_msg *m,
-			    const uint8_t *q, size_t qlen, uint8_t *out,
-			    size_t cap, struct arena *a);
+			    const uint8_t *q, size_t qlen, size_t local_len,
+			    uint8_t *out, size_t cap, struct arena *a);
 	void		*recurse_arg;
 };
 

@@ -36,7 +36,8 @@ struct rq_item {
 	struct rq_item	*next;
 	int		 fd;
 	struct net_addr	 peer;
-	size_t		 len;
+	size_t		 len, local_len;	/* the query, then the local
+						 * answer it continues */
 	uint8_t		 buf[];
 };
 
@@ -88,6 +89,7 @@ struct dns_rjob {
 	struct dns_rjob		*next, *prev;
 	struct arena		*a;
 	struct dns_msg		 req;
+	struct rslv_prefix	*prefix;	/* a local answer continued */
 	int			 fd;		/* UDP client: worker socket */
 	struct net_addr		 peer;
 	dns_reply_fn		*reply;		/* TCP client */
@@ -126,7 +128,7 @@ struct flight {
 
 static void job_step(struct dns_rjob *j);
 static struct dns_rjob *job_new(struct rlane *l, const uint8_t *q,
-    size_t qlen);
+    size_t qlen, const uint8_t *local, size_t local_len);
 static void job_start(struct dns_rjob *j);
 static void lane_wake(struct rlane *l);
 
@@ -167,25 +169,38 @@ is_allowed(struct dns_recurse *r, const struct net_addr *peer)
 	return ok;
 }
 
-/* Cache hit or refusal, at once; 0 if the query must be resolved. */
+/* Cache hit or refusal, at once; 0 if the query must be resolved. A
+ * local answer (out[0..local_len), see dns_recurse_udp) is copied to
+ * *local first, and stands as it is for clients that may not recurse. */
 static size_t
 answer_now(struct dns_recurse *r, const struct dns_msg *m,
-    const struct net_addr *peer, size_t lim, uint8_t *out, size_t cap,
-    struct arena *a, bool *must_resolve)
+    const struct net_addr *peer, size_t lim, size_t local_len,
+    uint8_t *out, size_t cap, struct arena *a, const uint8_t **local,
+    bool *must_resolve)
 {
 	size_t len = 0;
 	struct timespec ts;
+	struct rslv_prefix pre;
 
 	*must_resolve = false;
+	*local = NULL;
 	atomic_fetch_add(&r->c.requests, 1);
 	if (!is_allowed(r, peer)) {
+		if (local_len > 0)
+			return local_len;
 		/* Not an open resolver (RFC 5358). */
 		atomic_fetch_add(&r->c.refused, 1);
 		return dns_auth_refuse(m, DNS_R_REFUSED, out, cap);
 	}
+	if (local_len > 0 && ((*local = arena_dup(a, out, local_len)) ==
+	    NULL || rslv_prefix_parse(*local, local_len, a, &pre) < 0)) {
+		*local = NULL;
+		return local_len;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rslv_answer_cached(r->cache, m, lim, r->conf.udp_max,
-	    (uint64_t)ts.tv_sec, a, out, cap, &len) == 1) {
+	if (rslv_answer_cached(r->cache, m, *local != NULL ? &pre : NULL,
+	    lim, r->conf.udp_max, (uint64_t)ts.tv_sec, a, out, cap,
+	    &len) == 1) {
 		atomic_fetch_add(&r->c.cache_answers, 1);
 		return len;
 	}
@@ -210,13 +225,15 @@ lane_for(struct dns_recurse *r, unsigned worker)
 
 size_t
 dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
-    const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
-    const struct net_addr *peer, uint8_t *out, size_t cap, struct arena *a)
+    const struct dns_msg *m, const uint8_t *q, size_t qlen,
+    size_t local_len, int fd, const struct net_addr *peer, uint8_t *out,
+    size_t cap, struct arena *a)
 {
 	bool must;
+	const uint8_t *local;
 	size_t lim = dns_udp_limit(m, r->conf.udp_max);
-	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, out, cap,
-	    a, &must);
+	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, local_len,
+	    out, cap, a, &local, &must);
 
 	if (!must)
 		return len;
@@ -229,7 +246,8 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
 	struct rlane *l = lane_for(r, worker);
 	if (on_lane) {
 		/* The worker runs on this lane's loop: no queue, no wakeup. */
-		struct dns_rjob *j = job_new(l, q, qlen);
+		struct dns_rjob *j = job_new(l, q, qlen, local,
+		    local != NULL ? local_len : 0);
 		if (j == NULL) {
 			atomic_fetch_sub(&r->c.admitted, 1);
 			atomic_fetch_add(&r->c.dropped, 1);
@@ -240,7 +258,9 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
 		job_start(j);
 		return 0;
 	}
-	struct rq_item *it = malloc(sizeof(*it) + qlen);
+	if (local == NULL)
+		local_len = 0;
+	struct rq_item *it = malloc(sizeof(*it) + qlen + local_len);
 	if (it == NULL) {
 		atomic_fetch_sub(&r->c.admitted, 1);
 		atomic_fetch_add(&r->c.dropped, 1);
@@ -250,7 +270,10 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
 	it->fd = fd;
 	it->peer = *peer;
 	it->len = qlen;
+	it->local_len = local_len;
 	memcpy(it->buf, q, qlen);
+	if (local_len > 0)
+		memcpy(it->buf + qlen, local, local_len);
 	pthread_mutex_lock(&l->lock);
 	bool wake = l->head == NULL;
 	if (l->tail != NULL)
@@ -648,7 +671,8 @@ job_step(struct dns_rjob *j)
 }
 
 static struct dns_rjob *
-job_new(struct rlane *l, const uint8_t *q, size_t qlen)
+job_new(struct rlane *l, const uint8_t *q, size_t qlen, const uint8_t *local,
+    size_t local_len)
 {
 	struct dns_rjob *j = calloc(1, sizeof(*j));
 
@@ -661,7 +685,10 @@ job_new(struct rlane *l, const uint8_t *q, size_t qlen)
 	uint8_t *copy;
 	if ((j->a = arena_new(16384)) == NULL ||
 	    (copy = arena_dup(j->a, q, qlen)) == NULL ||
-	    dns_msg_parse(copy, qlen, j->a, &j->req) < 0 || !j->req.has_q) {
+	    dns_msg_parse(copy, qlen, j->a, &j->req) < 0 || !j->req.has_q ||
+	    (local_len > 0 && ((j->prefix = arena_alloc(j->a,
+	    sizeof(*j->prefix))) == NULL || rslv_prefix_parse(local,
+	    local_len, j->a, j->prefix) < 0))) {
 		arena_free(&j->a);
 		free(j);
 		return NULL;
@@ -681,6 +708,8 @@ job_start(struct dns_rjob *j)
 
 	rslv_init(j->q[0], &j->l->env, j->a, &j->req.q.name, j->req.q.type,
 	    0, &j->n_sent, now);
+	if (j->prefix != NULL)
+		rslv_seed(j->q[0], j->prefix);
 	rslv_start(j->q[0], now, &j->act);
 	job_step(j);
 }
@@ -714,7 +743,8 @@ on_queue(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&l->lock);
 	while (it != NULL) {
 		struct rq_item *next = it->next;
-		struct dns_rjob *j = job_new(l, it->buf, it->len);
+		struct dns_rjob *j = job_new(l, it->buf, it->len,
+		    it->buf + it->len, it->local_len);
 		if (j != NULL) {
 			j->fd = it->fd;
 			j->peer = it->peer;
@@ -729,12 +759,14 @@ on_queue(evutil_socket_t fd, short what, void *arg)
 
 size_t
 dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
-    const uint8_t *q, size_t qlen, const struct net_addr *peer,
-    dns_reply_fn *reply, void *arg, uint8_t *out, size_t cap,
-    struct arena *a, struct dns_rjob **job)
+    const uint8_t *q, size_t qlen, size_t local_len,
+    const struct net_addr *peer, dns_reply_fn *reply, void *arg,
+    uint8_t *out, size_t cap, struct arena *a, struct dns_rjob **job)
 {
 	bool must;
-	size_t len = answer_now(r, m, peer, cap, out, cap, a, &must);
+	const uint8_t *local;
+	size_t len = answer_now(r, m, peer, cap, local_len, out, cap, a,
+	    &local, &must);
 	struct rlane *l = r->lanes[0];	/* the TCP sessions' own loop */
 
 	*job = NULL;
@@ -744,7 +776,8 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
 		atomic_fetch_add(&r->c.dropped, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);
 	}
-	struct dns_rjob *j = job_new(l, q, qlen);
+	struct dns_rjob *j = job_new(l, q, qlen, local,
+	    local != NULL ? local_len : 0);
 	if (j == NULL) {
 		atomic_fetch_sub(&r->c.admitted, 1);
 		return dns_auth_refuse(m, DNS_R_SERVFAIL, out, cap);

@@ -73,13 +73,15 @@ void dns_recurse_set_conf(struct dns_recurse *r,
 /* The dns_auth_opts.recurse hook for UDP worker number `worker`: answers
  * from cache or with REFUSED at once (returns the length), or hands the
  * query to that worker's resolver lane, which answers later with
- * sendto(fd, peer) (returns 0). `on_lane`: the caller runs on that
- * lane's loop (the resolution starts at once); else any thread (it is
- * queued). */
+ * sendto(fd, peer) (returns 0). `local_len` > 0: out[0..local_len) is
+ * the local answer whose CNAME chain leads out of the server's zones;
+ * resolution continues it, or it stands as it is (returned). `on_lane`:
+ * the caller runs on that lane's loop (the resolution starts at once);
+ * else any thread (it is queued). */
 size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
-    const struct dns_msg *m, const uint8_t *q, size_t qlen, int fd,
-    const struct net_addr *peer, uint8_t *out, size_t cap,
-    struct arena *a);
+    const struct dns_msg *m, const uint8_t *q, size_t qlen,
+    size_t local_len, int fd, const struct net_addr *peer, uint8_t *out,
+    size_t cap, struct arena *a);
 
 /* A TCP client's query (event loop thread): like dns_recurse_udp, but a
  * later answer goes to reply(arg, job, msg, len), called once; the job is
@@ -90,9 +92,9 @@ struct dns_rjob;
 typedef void dns_reply_fn(void *arg, struct dns_rjob *job,
     const uint8_t *msg, size_t len);
 size_t dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
-    const uint8_t *q, size_t qlen, const struct net_addr *peer,
-    dns_reply_fn *reply, void *arg, uint8_t *out, size_t cap,
-    struct arena *a, struct dns_rjob **job);
+    const uint8_t *q, size_t qlen, size_t local_len,
+    const struct net_addr *peer, dns_reply_fn *reply, void *arg,
+    uint8_t *out, size_t cap, struct arena *a, struct dns_rjob **job);
 void dns_recurse_cancel(struct dns_rjob *job);
 
 /* Drops cached entries: all when `name` is NULL, else at `name` (and

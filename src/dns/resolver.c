@@ -1030,13 +1030,71 @@ rslv_reply(const struct rslv_query *q, const struct dns_msg *req,
 }
 
 int
+rslv_prefix_parse(const uint8_t *msg, size_t len, struct arena *a,
+    struct rslv_prefix *p)
+{
+	struct dns_msg m;
+	uint8_t *copy = arena_dup(a, msg, len);
+
+	p->n = 0;
+	if (copy == NULL || dns_msg_parse(copy, len, a, &m) < 0 || !m.has_q)
+		return -1;
+	p->target = m.q.name;
+	bool is_cname = false;
+	for (unsigned i = 0; i < m.n_rr[DNS_S_AN]; i++) {
+		const struct dns_rr *rr = &m.rr[DNS_S_AN][i];
+		struct rslv_rrset *s = p->n > 0 ? &p->sets[p->n - 1] : NULL;
+		if (s == NULL || s->type != rr->type ||
+		    !dns_name_equal(&s->name, &rr->name)) {
+			if (p->n == RSLV_CHAIN_MAX)
+				return -1;
+			s = &p->sets[p->n++];
+			*s = (struct rslv_rrset){ .name = rr->name,
+			    .type = rr->type, .ttl = rr->ttl };
+			s->rdata = arena_alloc(a, m.n_rr[DNS_S_AN] *
+			    sizeof(*s->rdata));
+			s->rdlen = arena_alloc(a, m.n_rr[DNS_S_AN] *
+			    sizeof(*s->rdlen));
+			if (s->rdata == NULL || s->rdlen == NULL)
+				return -1;
+		}
+		s->rdata[s->n] = rr->rdata;
+		s->rdlen[s->n++] = rr->rdlen;
+		if (rr->ttl < s->ttl)
+			s->ttl = rr->ttl;
+		/* Follow the chain from the question: its end is the
+		 * target (a DNAME's synthesised CNAME comes after it). */
+		is_cname = rr->type == DNS_T_CNAME &&
+		    dns_name_equal(&rr->name, &p->target);
+		if (is_cname && dns_rdata_target(DNS_T_CNAME, rr->rdata,
+		    rr->rdlen, &p->target) < 0)
+			return -1;
+	}
+	return is_cname ? 0 : -1;
+}
+
+void
+rslv_seed(struct rslv_query *q, const struct rslv_prefix *p)
+{
+	memcpy(q->chain, p->sets, p->n * sizeof(*q->chain));
+	q->n_chain = p->n;
+	q->target = p->target;
+}
+
+int
 rslv_answer_cached(struct cache *c, const struct dns_msg *req,
-    size_t udp_max, uint16_t our_udp, uint64_t now_s, struct arena *a,
-    uint8_t *out, size_t cap, size_t *len)
+    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
+    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
+    size_t *len)
 {
 	struct rslv_rrset chain[RSLV_CHAIN_MAX + 1], soa;
-	struct dns_name name = req->q.name;
+	struct dns_name name = p != NULL ? p->target : req->q.name;
 	unsigned n = 0;
+
+	if (p != NULL) {
+		memcpy(chain, p->sets, p->n * sizeof(*chain));
+		n = p->n;
+	}
 
 	switch (cache_chain(c, &name, req->q.type, now_s, a, chain, &n,
 	    &soa)) {

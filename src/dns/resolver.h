@@ -165,11 +165,31 @@ void rslv_child_done(struct rslv_query *q, uint64_t now,
 size_t rslv_reply(const struct rslv_query *q, const struct dns_msg *req,
     size_t udp_max, uint16_t our_udp, uint8_t *out, size_t cap);
 
+/* The start of an answer from the server's own zones whose CNAME chain
+ * leads out of them: resolution goes on at `target`, and the reply
+ * carries `sets` (the local CNAMEs, DNAMEs) in front of what it finds. */
+struct rslv_prefix {
+	struct rslv_rrset	 sets[RSLV_CHAIN_MAX];
+	unsigned		 n;
+	struct dns_name		 target;
+};
+
+/* Reads the answer section of the local reply msg[0..len) into *p (the
+ * data is copied into `a`). 0, or -1 when it does not end in a CNAME
+ * leading away (then the local reply stands as it is). */
+int rslv_prefix_parse(const uint8_t *msg, size_t len, struct arena *a,
+    struct rslv_prefix *p);
+/* After rslv_init: the walk starts at p->target, with p's records first
+ * in the reply. `p` must outlive the query. */
+void rslv_seed(struct rslv_query *q, const struct rslv_prefix *p);
+
 /* Answers `req` from the cache alone (`now_s` in the cache's seconds):
- * 1 with the reply in out (*len), 0 on a miss. Thread-safe (the cache
- * is). */
+ * 1 with the reply in out (*len), 0 on a miss. With `p`, the cache is
+ * asked for p->target and p's records come first. Thread-safe (the
+ * cache is). */
 int rslv_answer_cached(struct cache *c, const struct dns_msg *req,
-    size_t udp_max, uint16_t our_udp, uint64_t now_s, struct arena *a,
-    uint8_t *out, size_t cap, size_t *len);
+    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
+    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
+    size_t *len);
 
 #endif

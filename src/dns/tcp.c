@@ -107,12 +107,13 @@ conn_reply(void *arg, struct dns_rjob *job, const uint8_t *msg, size_t len)
 /* dns_auth_opts.recurse for TCP. */
 static size_t
 conn_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
-    size_t qlen, uint8_t *out, size_t cap, struct arena *a)
+    size_t qlen, size_t local_len, uint8_t *out, size_t cap,
+    struct arena *a)
 {
 	struct tcp_conn *c = arg;
 	struct dns_rjob *job = NULL;
-	size_t n = dns_recurse_tcp(c->t->sh->recurse, m, q, qlen, &c->peer,
-	    conn_reply, c, out, cap, a, &job);
+	size_t n = dns_recurse_tcp(c->t->sh->recurse, m, q, qlen, local_len,
+	    &c->peer, conn_reply, c, out, cap, a, &job);
 
 	if (job != NULL)
 		c->jobs[c->n_jobs++] = job;

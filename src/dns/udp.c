@@ -128,15 +128,17 @@ send_batch(struct udp_worker *w, unsigned n)
 	}
 }
 
-/* dns_auth_opts.recurse: queries for names in no zone. */
+/* dns_auth_opts.recurse: queries for names in no zone, and local
+ * answers whose CNAME chain leads out. */
 static size_t
 worker_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
-    size_t qlen, uint8_t *out, size_t cap, struct arena *a)
+    size_t qlen, size_t local_len, uint8_t *out, size_t cap,
+    struct arena *a)
 {
 	struct udp_worker *w = arg;
 
 	return dns_recurse_udp(w->u->sh->recurse, w->index, w->u->on_lanes,
-	    m, q, qlen, w->fd, &w->cur_peer, out, cap, a);
+	    m, q, qlen, local_len, w->fd, &w->cur_peer, out, cap, a);
 }
 
 /* Receives one batch (flags: MSG_WAITFORONE or MSG_DONTWAIT), answers

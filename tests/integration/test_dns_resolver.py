@@ -754,10 +754,15 @@ def test_refused_outside_allow_recursion(hier, make_resolver):
         got = ask(r, "www.example.test", "A", tcp=tcp)
         assert got.rcode() == REFUSED, got
         assert not got.answer
-    # Its own zone is still answered to anyone.
+    # Its own zone is still answered to anyone; a CNAME leading out of
+    # it is not followed for them.
     own = ask(r, "www.local.test", "A")
     assert own.rcode() == NOERROR and own.flags & dns.flags.AA, own
     assert answer_of(own) == ["192.0.2.250"]
+    away = ask(r, "away.local.test", "A")
+    assert away.rcode() == NOERROR and away.flags & dns.flags.AA, away
+    assert rrs(away.answer) == {("away.local.test.", "CNAME",
+                                 "www.example.test.")}, away
     assert hier.queries() == before, "a refused client caused upstream"
     st = r.dns_stats()
     assert st["resolver.refused"] == "2", st
@@ -1003,6 +1008,46 @@ def test_local_zone_and_recursion_in_one_service(hier, make_resolver):
     assert hier.queries() != before
     # test. itself is recursed (local.test is only a zone below it).
     assert answer_of(ask(r, "www.other.test")) == ["192.0.2.101"]
+
+
+def chain_of(r):
+    """(owner, type) of the answer section, in order."""
+    return [(s.name.to_text().lower(), dns.rdatatype.to_text(s.rdtype))
+            for s in r.answer]
+
+
+def test_local_cname_leading_out_is_followed(hier, make_resolver):
+    """A CNAME in a local zone whose target is in no local zone: the
+    resolver goes on from the target, as BIND does for its recursive
+    clients (stub resolvers do not chase a CNAME themselves)."""
+    r = make_resolver(zones={"local.test": "local.test.zone"})
+    for tcp in (False, True):
+        got = ask(r, "away.local.test", "A", tcp=tcp)
+        assert got.rcode() == NOERROR, got
+        assert not got.flags & dns.flags.AA, got    # not all ours
+        assert got.flags & dns.flags.RA, got
+        assert chain_of(got) == [("away.local.test.", "CNAME"),
+                                 ("www.example.test.", "A")], got
+        assert answer_of(got) == ["192.0.2.2"], got
+    # Two local links, then out; the target now comes from the cache.
+    before = hier.queries()
+    two = ask(r, "twice.local.test", "A")
+    assert chain_of(two) == [("twice.local.test.", "CNAME"),
+                             ("away.local.test.", "CNAME"),
+                             ("www.example.test.", "A")], two
+    assert hier.queries() == before, "a cached target went upstream"
+    # The target does not exist: NXDOMAIN, the local CNAME kept, the
+    # SOA of the zone that said so.
+    nx = ask(r, "gone.local.test", "A")
+    assert nx.rcode() == NXDOMAIN, nx
+    assert chain_of(nx) == [("gone.local.test.", "CNAME")], nx
+    assert soa_owner(nx) == "example.test.", nx
+    # RD=0 asks for what the server holds: its own zone's answer alone.
+    own = ask(r, "away.local.test", "A", rd=False)
+    assert own.flags & dns.flags.AA, own
+    assert chain_of(own) == [("away.local.test.", "CNAME")], own
+    st = r.dns_stats()
+    assert int(st["resolver.requests"]) >= 4, st
 
 
 def garbage(rng, n):

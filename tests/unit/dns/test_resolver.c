@@ -777,6 +777,73 @@ test_cname_across_zones(void **state)
 	    "www.other.test. A 192.0.2.99"));
 }
 
+/* A local zone's answer (as dns_auth_answer builds it) for `qname`,
+ * with the answer section `an`. */
+static size_t
+local_answer(const char *qname, const char *an, uint8_t *buf, size_t cap)
+{
+	struct dns_builder b;
+	struct dns_hdr h = { .id = 0xbeef, .flags = DNS_F_QR | DNS_F_AA |
+	    DNS_F_RD };
+	struct dns_question qq = { .name = N(qname), .type = DNS_T_A,
+	    .class = DNS_C_IN };
+
+	dns_build_init(&b, buf, cap, &h);
+	dns_build_question(&b, &qq);
+	add_text(&b, DNS_S_AN, an);
+	ssize_t n = dns_build_finish(&b);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* A local CNAME chain that leads out of the local zones: the walk goes
+ * on at its end, and the local records come first in the result. */
+static void
+test_prefix_from_local_answer(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[512];
+	struct rslv_prefix p;
+	struct rslv_action act;
+	struct dns_name away = N("away.local.lan."),
+	    target = N("www.example.test.");
+
+	size_t n = local_answer("away.local.lan.",
+	    "away.local.lan. 60 CNAME twice.local.lan.\n"
+	    "twice.local.lan. 60 CNAME www.example.test.\n", buf,
+	    sizeof(buf));
+	assert_int_equal(rslv_prefix_parse(buf, n, f->a, &p), 0);
+	assert_int_equal(p.n, 2);
+	assert_true(dns_name_equal(&p.target, &target));
+
+	USE(f, cname_net);
+	f->n_log = 0;
+	memset(&act, 0, sizeof(act));
+	rslv_init(&f->q[0], &f->env, f->a, &away, DNS_T_A, 0, &f->n_sent,
+	    f->now);
+	rslv_seed(&f->q[0], &p);
+	rslv_start(&f->q[0], f->now, &act);
+	drive(f, &act);
+	assert_int_equal(f->q[0].rcode, DNS_R_NOERROR);
+	expect_chain(&f->q[0], WALK(
+	    "away.local.lan. CNAME twice.local.lan.",
+	    "twice.local.lan. CNAME www.example.test.",
+	    "www.example.test. CNAME www.other.test.",
+	    "www.other.test. A 192.0.2.99"));
+	expect_cached(f, "www.other.test.", DNS_T_A, "192.0.2.99");
+	/* Nothing local was cached: the zone answers for it. */
+	expect_cached(f, "away.local.lan.", DNS_T_CNAME, "-");
+
+	/* Ends in data, or in no CNAME at all: the local answer stands. */
+	n = local_answer("www.local.lan.",
+	    "www.local.lan. 60 CNAME host.local.lan.\n"
+	    "host.local.lan. 60 A 192.0.2.1\n", buf, sizeof(buf));
+	assert_int_equal(rslv_prefix_parse(buf, n, f->a, &p), -1);
+	n = local_answer("www.local.lan.", NULL, buf, sizeof(buf));
+	assert_int_equal(rslv_prefix_parse(buf, n, f->a, &p), -1);
+	assert_int_equal(rslv_prefix_parse(buf, 5, f->a, &p), -1);
+}
+
 /* c0 -> c1 -> ... -> c9 -> A, all in example.test. */
 #define CN(i, j) "c" #i ".example.test. 300 CNAME c" #j ".example.test.\n"
 #define CHAIN_FROM1 CN(1, 2) CN(2, 3) CN(3, 4) CN(4, 5) CN(5, 6) CN(6, 7) \
@@ -1889,7 +1956,7 @@ answer_cached(struct fx *f, const char *name, uint16_t type,
 	size_t len = 0;
 
 	make_req(f, name, type, 0, DNS_F_RD, &req);
-	int hit = rslv_answer_cached(f->cache, &req, 512, OUR_UDP, now_s,
+	int hit = rslv_answer_cached(f->cache, &req, NULL, 512, OUR_UDP, now_s,
 	    f->a, buf, sizeof(buf), &len);
 	if (hit != 1)
 		return hit;
@@ -2153,6 +2220,7 @@ main(void)
 		T(test_reply_negative_and_servfail),
 		T(test_reply_cname_chain),
 		T(test_answer_cached),
+		T(test_prefix_from_local_answer),
 		T(test_answer_cached_chain),
 		T(test_infra_rtt),
 		T(test_hints_load),
