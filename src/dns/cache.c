@@ -77,6 +77,7 @@ struct cache {
 	unsigned		 n_shards;
 	unsigned		 shard_bits;
 	size_t			 limit;
+	uint32_t		 stale_s;	/* kept past expiry (RFC 8767) */
 };
 
 static inline uint8_t
@@ -133,6 +134,14 @@ static inline bool
 entry_live(const struct cache_entry *e, uint64_t now)
 {
 	return now < e->expiry;
+}
+
+/* Expired, and past the window in which it may still be served stale. */
+static inline bool
+entry_gone(const struct cache_entry *e, uint64_t now, uint32_t stale_s)
+{
+	return e->expiry > UINT64_MAX - stale_s ? false :
+	    now >= e->expiry + stale_s;
 }
 
 /* Remaining TTL; a `now` from before the store (another thread's clock
@@ -233,13 +242,15 @@ remove_entry(struct shard *s, struct cache_entry *e,
 	remove_at(s, pp, dead);
 }
 
-/* Walks the bucket of `name`, dropping expired entries of that name as
- * it meets them. Returns the live entry for `type` (NULL if none) and,
- * if nx_out is set, the live NXDOMAIN entry of the name. */
+/* Walks the bucket of `name`, dropping the entries of that name that
+ * are gone (expired, and past the stale window) as it meets them.
+ * Returns the entry for `type` (NULL if none) and, if nx_out is set, the
+ * NXDOMAIN entry of the name: live ones only, or with `stale` expired
+ * ones still in the window too. */
 static struct cache_entry *
 bucket_find(struct shard *s, uint32_t h, const struct dns_name *name,
-    uint16_t type, uint64_t now, struct cache_entry **nx_out,
-    struct cache_entry **dead)
+    uint16_t type, uint64_t now, uint32_t stale_s, bool stale,
+    struct cache_entry **nx_out, struct cache_entry **dead)
 {
 	struct cache_entry **pp = &s->buckets[h & (s->n_buckets - 1)];
 	struct cache_entry *found = NULL;
@@ -252,9 +263,13 @@ bucket_find(struct shard *s, uint32_t h, const struct dns_name *name,
 			pp = &e->hnext;
 			continue;
 		}
-		if (!entry_live(e, now)) {
+		if (entry_gone(e, now, stale_s)) {
 			s->expired++;
 			remove_at(s, pp, dead);
+			continue;
+		}
+		if (!stale && !entry_live(e, now)) {
+			pp = &e->hnext;
 			continue;
 		}
 		if (e->type == type)
@@ -425,12 +440,14 @@ cache_insert(struct cache *c, struct cache_entry *e,
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&s->mu);
-	old = bucket_find(s, e->hash, name, e->type, now, &nx, &dead);
+	/* Stale entries are found too: the new one replaces them. */
+	old = bucket_find(s, e->hash, name, e->type, now, c->stale_s, true,
+	    &nx, &dead);
 	/* RFC 2181 5.4.1: data of lower rank never replaces valid data of
 	 * higher rank. A live NXDOMAIN says the name has no data at all, so
 	 * it outranks anything stored at the name below its own rank. */
-	if ((old != NULL && old->trust > e->trust) ||
-	    (nx != NULL && nx->trust > e->trust)) {
+	if ((old != NULL && entry_live(old, now) && old->trust > e->trust) ||
+	    (nx != NULL && entry_live(nx, now) && nx->trust > e->trust)) {
 		e->hnext = dead;
 		dead = e;
 		goto out;
@@ -607,7 +624,8 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 	uint32_t ttl = 0;
 
 	pthread_mutex_lock(&s->mu);
-	e = bucket_find(s, h, name, type, now, NULL, &dead);
+	e = bucket_find(s, h, name, type, now, c->stale_s, false, NULL,
+	    &dead);
 	if (e != NULL && e->kind == ENT_POS) {
 		lru_touch(s, e);
 		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
@@ -627,6 +645,40 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 }
 
 int
+cache_get_stale(struct cache *c, const struct dns_name *name,
+    uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out)
+{
+	uint32_t h = dns_name_hash(name);
+	struct shard *s = shard_of(c, h);
+	struct cache_entry *dead = NULL, *e;
+	uint32_t ttl = 0;
+
+	pthread_mutex_lock(&s->mu);
+	e = bucket_find(s, h, name, type, now, c->stale_s, true, NULL, &dead);
+	if (e != NULL && e->kind == ENT_POS) {
+		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+		/* RFC 8767 4: stale data goes out with a short TTL. */
+		ttl = entry_live(e, now) ? entry_ttl_left(e, now) :
+		    CACHE_STALE_TTL;
+	} else {
+		e = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	release_all(dead);
+	if (e == NULL)
+		return -IK_ENOTFOUND;
+	int err = entry_copy(e, ttl, a, out);
+	entry_unref(e);
+	return err;
+}
+
+void
+cache_set_stale(struct cache *c, uint32_t seconds)
+{
+	c->stale_s = seconds;
+}
+
+int
 cache_get_neg(struct cache *c, const struct dns_name *name,
     uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *soa)
 {
@@ -636,7 +688,8 @@ cache_get_neg(struct cache *c, const struct dns_name *name,
 	uint32_t ttl = 0;
 
 	pthread_mutex_lock(&s->mu);
-	e = bucket_find(s, h, name, type, now, &nx, &dead);
+	e = bucket_find(s, h, name, type, now, c->stale_s, false, &nx,
+	    &dead);
 	/* RFC 2308 5: an NXDOMAIN answers every type at the name, a NODATA
 	 * only its own. Misses are not counted here: the caller has already
 	 * counted one with cache_get_rrset. */

@@ -38,6 +38,8 @@ struct cache_rrset {
 	enum cache_trust trust;
 };
 
+#define CACHE_STALE_TTL	30	/* s, of a stale answer (RFC 8767 4) */
+
 struct cache_stats {
 	uint64_t	 hits, misses, neg_hits, inserts, evictions, expired;
 	uint64_t	 entries, bytes, limit;
@@ -69,6 +71,15 @@ int cache_put_neg(struct cache *c, const struct dns_name *name,
  * -IK_ENOTFOUND (absent or expired), -ENOMEM. Counts a hit or miss. */
 int cache_get_rrset(struct cache *c, const struct dns_name *name,
     uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out);
+/* Like cache_get_rrset, but an RRset expired less than the stale window
+ * ago is found too, with the TTL CACHE_STALE_TTL (RFC 8767): for when
+ * resolving failed. Counts nothing. */
+int cache_get_stale(struct cache *c, const struct dns_name *name,
+    uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out);
+/* How long expired entries are kept for cache_get_stale (0, the start:
+ * dropped at expiry). Set before the cache is shared. */
+void cache_set_stale(struct cache *c, uint32_t seconds);
+
 /* Looks for a negative entry covering (name, type): NXDOMAIN for the
  * name, or NODATA for that type. Returns CACHE_NXDOMAIN / CACHE_NODATA
  * with the SOA copied into *soa (ttl counted down), or 0 when none. */

@@ -461,9 +461,18 @@ job_finish(struct dns_rjob *j)
 	}
 	if (!j->is_cancelled) {
 		bool is_udp = j->reply == NULL;
-		size_t len = rslv_reply(q, &j->req, is_udp ? dns_udp_limit(&j->req,
-		    r->conf.udp_max) : 0, r->conf.udp_max, l->obuf,
-		    sizeof(l->obuf));
+		size_t lim = is_udp ? dns_udp_limit(&j->req, r->conf.udp_max) :
+		    0, len = 0;
+		/* RFC 8767: the authorities failed us; what we knew before
+		 * beats SERVFAIL. */
+		if (q->rcode == DNS_R_SERVFAIL && r->conf.stale_s > 0 &&
+		    rslv_answer_stale(r->cache, &j->req, j->prefix, lim,
+		    r->conf.udp_max, clock_mono_ms() / 1000, j->a, l->obuf,
+		    sizeof(l->obuf), &len) == 1)
+			STAT_INC(l->st.stale);
+		else
+			len = rslv_reply(q, &j->req, lim, r->conf.udp_max,
+			    l->obuf, sizeof(l->obuf));
 		if (len > 0 && is_udp) {
 			if (sendto(j->fd, l->obuf, len, MSG_DONTWAIT,
 			    (const struct sockaddr *)&j->peer.ss,
@@ -946,6 +955,7 @@ dns_recurse_new(struct event_base *base, const struct dns_recurse_conf *conf,
 	    (r->cache = cache_new(conf->cache_size, 64)) == NULL ||
 	    (r->lanes = calloc(1 + threads, sizeof(*r->lanes))) == NULL)
 		goto fail;
+	cache_set_stale(r->cache, conf->stale_s);
 	for (unsigned i = 0; i <= threads; i++) {
 		r->lanes[i] = lane_new(r, i == 0 ? base : NULL, err);
 		if (r->lanes[i] == NULL)
@@ -1039,6 +1049,7 @@ dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
 		out->upstream_tcp += STAT_GET(s->upstream_tcp);
 		out->timeouts += STAT_GET(s->timeouts);
 		out->coalesced += STAT_GET(s->coalesced);
+		out->stale += STAT_GET(s->stale);
 	}
 	out->requests = atomic_load(&r->c.requests);
 	out->cache_answers = atomic_load(&r->c.cache_answers);

@@ -542,28 +542,34 @@ from_cached(const struct cache_rrset *rs, uint16_t type)
  * chain (CNAMEs, then the answer) is appended at chain[*n], or *soa gets
  * the SOA of a negative answer. Referral NS sets and glue are for finding
  * servers, never answers (RFC 2181 5.4.1). On CHAIN_MISS *name is where
- * the cache ran out. Shared by the workers' hit path and the resolver. */
+ * the cache ran out. Shared by the workers' hit path and the resolver.
+ * With `stale`, expired data still in the stale window counts too, and
+ * negative answers do not (RFC 8767: after resolution failed). */
 static enum chain_res
 cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
-    uint64_t now_s, struct arena *a, struct rslv_rrset *chain, unsigned *n,
-    struct rslv_rrset *soa)
+    uint64_t now_s, bool stale, struct arena *a, struct rslv_rrset *chain,
+    unsigned *n, struct rslv_rrset *soa)
 {
+	int (*get)(struct cache *, const struct dns_name *, uint16_t,
+	    uint64_t, struct arena *, struct cache_rrset *) = stale ?
+	    cache_get_stale : cache_get_rrset;
 	struct cache_rrset rs;
 
 	for (;;) {
-		if (cache_get_rrset(c, name, qtype, now_s, a, &rs) == 0 &&
+		if (get(c, name, qtype, now_s, a, &rs) == 0 &&
 		    rs.trust >= CACHE_ANSWER) {
 			chain[(*n)++] = from_cached(&rs, rs.type);
 			return CHAIN_ANSWER;
 		}
-		int neg = cache_get_neg(c, name, qtype, now_s, a, &rs);
+		int neg = stale ? 0 : cache_get_neg(c, name, qtype, now_s, a,
+		    &rs);
 		if (neg != 0) {
 			*soa = from_cached(&rs, DNS_T_SOA);
 			return neg == CACHE_NXDOMAIN ? CHAIN_NXDOMAIN :
 			    CHAIN_NODATA;
 		}
 		if (qtype == DNS_T_CNAME || *n >= RSLV_CHAIN_MAX ||
-		    cache_get_rrset(c, name, DNS_T_CNAME, now_s, a, &rs) < 0 ||
+		    get(c, name, DNS_T_CNAME, now_s, a, &rs) < 0 ||
 		    rs.n == 0 || rs.trust < CACHE_ANSWER)
 			return CHAIN_MISS;
 		struct dns_name next;
@@ -581,7 +587,7 @@ static bool
 from_cache(struct rslv_query *q, uint64_t now)
 {
 	switch (cache_chain(q->env->cache, &q->target, q->qtype, now / 1000,
-	    q->a, q->chain, &q->n_chain, &q->soa)) {
+	    false, q->a, q->chain, &q->n_chain, &q->soa)) {
 	case CHAIN_ANSWER:
 		q->has_answer = true;
 		q->rcode = DNS_R_NOERROR;
@@ -1081,11 +1087,11 @@ rslv_seed(struct rslv_query *q, const struct rslv_prefix *p)
 	q->target = p->target;
 }
 
-int
-rslv_answer_cached(struct cache *c, const struct dns_msg *req,
-    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
-    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
-    size_t *len)
+static int
+answer_from_cache(struct cache *c, const struct dns_msg *req,
+    const struct rslv_prefix *p, bool stale, size_t udp_max,
+    uint16_t our_udp, uint64_t now_s, struct arena *a, uint8_t *out,
+    size_t cap, size_t *len)
 {
 	struct rslv_rrset chain[RSLV_CHAIN_MAX + 1], soa;
 	struct dns_name name = p != NULL ? p->target : req->q.name;
@@ -1096,7 +1102,7 @@ rslv_answer_cached(struct cache *c, const struct dns_msg *req,
 		n = p->n;
 	}
 
-	switch (cache_chain(c, &name, req->q.type, now_s, a, chain, &n,
+	switch (cache_chain(c, &name, req->q.type, now_s, stale, a, chain, &n,
 	    &soa)) {
 	case CHAIN_ANSWER:
 		*len = build_reply(req, DNS_R_NOERROR, chain, n, NULL, udp_max,
@@ -1114,4 +1120,24 @@ rslv_answer_cached(struct cache *c, const struct dns_msg *req,
 		return 0;
 	}
 	return *len > 0;
+}
+
+int
+rslv_answer_cached(struct cache *c, const struct dns_msg *req,
+    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
+    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
+    size_t *len)
+{
+	return answer_from_cache(c, req, p, false, udp_max, our_udp, now_s,
+	    a, out, cap, len);
+}
+
+int
+rslv_answer_stale(struct cache *c, const struct dns_msg *req,
+    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
+    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
+    size_t *len)
+{
+	return answer_from_cache(c, req, p, true, udp_max, our_udp, now_s,
+	    a, out, cap, len);
 }

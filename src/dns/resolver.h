@@ -192,4 +192,12 @@ int rslv_answer_cached(struct cache *c, const struct dns_msg *req,
     uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
     size_t *len);
 
+/* Like rslv_answer_cached, from data expired less than the cache's
+ * stale window ago too (cache_set_stale), each with a 30 s TTL: the
+ * answer when resolving failed (RFC 8767). Positive answers only. */
+int rslv_answer_stale(struct cache *c, const struct dns_msg *req,
+    const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
+    uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
+    size_t *len);
+
 #endif

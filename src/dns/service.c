@@ -59,6 +59,9 @@ static const struct cfg_key dns_keys[] = {
 	    "randomise query name case against forgery" },
 	{ "resolve_timeout", CFG_DURATION, OFF(resolve_timeout_ms), "5s",
 	    200, 60000, "give up (SERVFAIL) after this long" },
+	{ "serve_stale", CFG_DURATION, OFF(serve_stale_ms), "0", 0,
+	    7 * 86400000ll, "when resolving fails, answer from data "
+	    "expired less than this long ago (RFC 8767); 0: off" },
 	{ "upstream_port", CFG_INT, OFF(upstream_port), "53", 1, 65535,
 	    "port of the authoritative servers (53; tests use others)" },
 	{ "max_resolutions", CFG_INT, OFF(max_resolutions), "10000", 1,
@@ -273,6 +276,7 @@ recurse_conf(const struct dns_conf *dc, struct dns_recurse_conf *rc,
 	rc->use_0x20 = dc->use_0x20;
 	rc->timeout_ms = dc->resolve_timeout_ms;
 	rc->cache_size = (size_t)dc->cache_size;
+	rc->stale_s = (uint32_t)(dc->serve_stale_ms / 1000);
 	rc->udp_max = (uint16_t)dc->udp_size;
 	rc->max_jobs = (unsigned)dc->max_resolutions;
 	if (rc->n_forward > 0)
@@ -460,7 +464,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    "resolver.servfail=%llu\nresolver.refused=%llu\n"
 		    "resolver.upstream=%llu\nresolver.upstream_tcp=%llu\n"
 		    "resolver.timeouts=%llu\nresolver.dropped=%llu\n"
-		    "resolver.coalesced=%llu\n"
+		    "resolver.coalesced=%llu\nresolver.stale=%llu\n"
 		    "resolver.in_flight=%llu\ncache.hits=%llu\n"
 		    "cache.misses=%llu\ncache.neg_hits=%llu\n"
 		    "cache.inserts=%llu\ncache.evictions=%llu\n"
@@ -476,6 +480,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    (unsigned long long)rs.timeouts,
 		    (unsigned long long)rs.dropped,
 		    (unsigned long long)rs.coalesced,
+		    (unsigned long long)rs.stale,
 		    (unsigned long long)rs.jobs,
 		    (unsigned long long)cs.hits,
 		    (unsigned long long)cs.misses,

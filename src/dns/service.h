@@ -28,6 +28,7 @@ struct dns_conf {
 	bool			 qname_minimisation;
 	bool			 use_0x20;
 	uint64_t		 resolve_timeout_ms;
+	uint64_t		 serve_stale_ms;
 	int			 upstream_port;
 	int			 max_resolutions;
 };

@@ -904,6 +904,30 @@ def test_forwarding(hier, make_resolver):
     assert secs < RESOLVE_TIMEOUT + SLACK, secs
 
 
+def test_serve_stale_when_the_upstream_fails(hier, make_resolver):
+    """RFC 8767: with serve_stale, a name whose TTL ran out while every
+    upstream is gone is answered from the expired data, TTL 30; without
+    it (the default), SERVFAIL."""
+    up = make_resolver()
+    plain = make_resolver(dns={"forward": "%s:%d" % up.addr4})
+    stale = make_resolver(dns={"forward": "%s:%d" % up.addr4,
+                               "serve_stale": "1h"})
+    for r in (plain, stale):
+        assert answer_of(ask(r, "short.example.test")) == ["192.0.2.77"]
+    up.stop()
+    time.sleep(1.5)                     # the record's 1 s TTL runs out
+    got, secs = timed(ask, stale, "short.example.test")
+    assert got.rcode() == NOERROR, got
+    assert answer_of(got) == ["192.0.2.77"], got
+    assert got.answer[0].ttl == 30, got
+    assert secs < RESOLVE_TIMEOUT + SLACK, secs
+    assert stale.dns_stats()["resolver.stale"] == "1"
+    assert ask(plain, "short.example.test").rcode() == SERVFAIL
+    # What it never knew is still a failure.
+    assert ask(stale, "mail.example.test").rcode() == SERVFAIL
+    assert stale.dns_stats()["resolver.stale"] == "1"
+
+
 def dig_at(node, *args):
     host, port = node.addr4
     r = run_tool(["dig", "@" + host, "-p", str(port), "+time=3",

@@ -205,6 +205,65 @@ test_ttl_counts_down(void **state)
 	cache_free(&c);
 }
 
+/* cache_get_stale's last octet of the A record (-1: none), TTL too. */
+static int
+get_stale_a(struct cache *c, const char *name, uint64_t now,
+    uint32_t *ttl_out)
+{
+	struct arena *a = arena_new(1024);
+	struct dns_name n = N(name);
+	struct cache_rrset rs;
+	int res = -1;
+
+	assert_non_null(a);
+	if (cache_get_stale(c, &n, DNS_T_A, now, a, &rs) == 0) {
+		res = rs.rdata[0][3];
+		*ttl_out = rs.ttl;
+	}
+	arena_free(&a);
+	return res;
+}
+
+/* RFC 8767: expired entries stay for the stale window, found only by
+ * cache_get_stale (TTL 30), and a new store replaces them. */
+static void
+test_serve_stale_window(void **state)
+{
+	struct cache *c = cache_new(1 << 20, 2);
+	struct cache_stats st;
+	uint32_t ttl = 0;
+
+	(void)state;
+	/* Off (the default): dropped at expiry, nothing stale. */
+	assert_int_equal(put_a(c, "a.test.", 1, 10, CACHE_ANSWER, T0), 0);
+	assert_int_equal(get_stale_a(c, "a.test.", T0 + 5, &ttl), 1);
+	assert_int_equal(ttl, 5);	/* live: its own TTL */
+	assert_int_equal(get_stale_a(c, "a.test.", T0 + 10, &ttl), -1);
+
+	cache_set_stale(c, 3600);
+	assert_int_equal(put_a(c, "a.test.", 2, 10, CACHE_AUTH_ANSWER, T0),
+	    0);
+	assert_int_equal(get_a(c, "a.test.", T0 + 10, NULL), -1);
+	assert_int_equal(get_stale_a(c, "a.test.", T0 + 10, &ttl), 2);
+	assert_int_equal(ttl, CACHE_STALE_TTL);
+	assert_int_equal(get_stale_a(c, "a.test.", T0 + 3609, &ttl), 2);
+	cache_stats(c, &st);
+	assert_int_equal(st.entries, 1);
+	/* A lower-trust answer replaces expired data of higher trust, and
+	 * no stale copy stays beside it. */
+	assert_int_equal(put_a(c, "a.test.", 3, 10, CACHE_ANSWER, T0 + 20),
+	    0);
+	assert_int_equal(get_a(c, "a.test.", T0 + 21, NULL), 3);
+	cache_stats(c, &st);
+	assert_int_equal(st.entries, 1);
+	/* Past the window: gone for good, and removed when met. */
+	assert_int_equal(get_stale_a(c, "a.test.", T0 + 30 + 3600, &ttl),
+	    -1);
+	cache_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	cache_free(&c);
+}
+
 static void
 test_ttl_zero_and_cap(void **state)
 {
@@ -734,6 +793,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_keeps_case),
 		cmocka_unit_test(test_empty_rdata_and_root),
 		cmocka_unit_test(test_ttl_counts_down),
+		cmocka_unit_test(test_serve_stale_window),
 		cmocka_unit_test(test_ttl_zero_and_cap),
 		cmocka_unit_test(test_trust_order),
 		cmocka_unit_test(test_neg_nxdomain_covers_all_types),
