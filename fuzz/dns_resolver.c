@@ -194,7 +194,7 @@ fz_check_reply(const struct rslv_query *q, struct cache *c,
 	}
 	size_t n = 0;
 	if (rslv_answer_cached(c, &req, NULL, 512, 1232, now / 1000, a, out,
-	    sizeof(out), &n) == 1 && (n > 512 ||
+	    sizeof(out), &n, NULL) == 1 && (n > 512 ||
 	    dns_msg_parse(out, n, a, &m) != 0 || m.hdr.id != 0x1234))
 		abort();
 }

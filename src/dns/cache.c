@@ -50,6 +50,7 @@ struct cache_entry {
 	uint64_t		 expiry;	/* absolute: stored now + ttl */
 	size_t			 size;		/* counted against the limit */
 	atomic_uint		 refs;		/* the table's one + readers' */
+	atomic_bool		 prefetched;	/* its refresh was asked for */
 	uint32_t		 hash;		/* dns_name_hash of the owner */
 	uint32_t		 ttl;	/* as stored; reads never give more */
 	uint16_t		 type;		/* 0 for NXDOMAIN */
@@ -410,6 +411,7 @@ entry_new(const struct dns_name *name, uint32_t h, size_t extra)
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	atomic_init(&e->refs, 1);
+	atomic_init(&e->prefetched, false);
 	e->size = size;
 	e->hash = h;
 	e->name_len = name->len;
@@ -622,6 +624,7 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 	struct shard *s = shard_of(c, h);
 	struct cache_entry *dead = NULL, *e;
 	uint32_t ttl = 0;
+	bool prefetch = false;
 
 	pthread_mutex_lock(&s->mu);
 	e = bucket_find(s, h, name, type, now, c->stale_s, false, NULL,
@@ -631,6 +634,10 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 		ttl = entry_ttl_left(e, now);
 		s->hits++;
+		/* In its last tenth, once: the first reader refreshes it. */
+		prefetch = e->ttl >= CACHE_PREFETCH_MIN_TTL &&
+		    ttl <= e->ttl / 10 && !atomic_exchange_explicit(
+		    &e->prefetched, true, memory_order_relaxed);
 	} else {
 		e = NULL;
 		s->misses++;
@@ -640,6 +647,7 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 	if (e == NULL)
 		return -IK_ENOTFOUND;
 	int err = entry_copy(e, ttl, a, out);
+	out->prefetch = prefetch;
 	entry_unref(e);
 	return err;
 }

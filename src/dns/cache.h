@@ -36,9 +36,13 @@ struct cache_rrset {
 	const uint8_t	**rdata;	/* n pointers (arena) */
 	uint16_t	*rdlen;
 	enum cache_trust trust;
+	bool		 prefetch;	/* cache_get_rrset: in its last tenth,
+					 * and this reader is the first to
+					 * see it there: refresh it */
 };
 
 #define CACHE_STALE_TTL	30	/* s, of a stale answer (RFC 8767 4) */
+#define CACHE_PREFETCH_MIN_TTL	10	/* s; shorter TTLs are not refreshed */
 
 struct cache_stats {
 	uint64_t	 hits, misses, neg_hits, inserts, evictions, expired;

@@ -95,6 +95,7 @@ struct dns_rjob {
 	dns_reply_fn		*reply;		/* TCP client */
 	void			*reply_arg;
 	bool			 is_cancelled;
+	bool			 is_prefetch;	/* refreshes the cache only */
 	/* The client's query, then child lookups (glue-less NS names);
 	 * q[0] is `top`, children come from the arena when needed. */
 	struct rslv_query	 top;
@@ -176,13 +177,14 @@ static size_t
 answer_now(struct dns_recurse *r, const struct dns_msg *m,
     const struct net_addr *peer, size_t lim, size_t local_len,
     uint8_t *out, size_t cap, struct arena *a, const uint8_t **local,
-    bool *must_resolve)
+    bool *must_resolve, bool *prefetch)
 {
 	size_t len = 0;
 	struct timespec ts;
 	struct rslv_prefix pre;
 
 	*must_resolve = false;
+	*prefetch = false;
 	*local = NULL;
 	atomic_fetch_add(&r->c.requests, 1);
 	if (!is_allowed(r, peer)) {
@@ -199,8 +201,8 @@ answer_now(struct dns_recurse *r, const struct dns_msg *m,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (rslv_answer_cached(r->cache, m, *local != NULL ? &pre : NULL,
-	    lim, r->conf.udp_max, (uint64_t)ts.tv_sec, a, out, cap,
-	    &len) == 1) {
+	    lim, r->conf.udp_max, (uint64_t)ts.tv_sec, a, out, cap, &len,
+	    r->conf.prefetch ? prefetch : NULL) == 1) {
 		atomic_fetch_add(&r->c.cache_answers, 1);
 		return len;
 	}
@@ -223,18 +225,42 @@ lane_for(struct dns_recurse *r, unsigned worker)
 	return r->lanes[1 + worker % (r->n_lanes - 1)];
 }
 
+/* Refreshes a cached answer in the last tenth of its TTL, as Unbound's
+ * prefetch does, so popular names never expire from under their users: a
+ * job that feeds the cache and answers no one. On the lane's thread. */
+static void
+prefetch_start(struct dns_recurse *r, struct rlane *l, const uint8_t *q,
+    size_t qlen, const uint8_t *local, size_t local_len)
+{
+	if (!admit(r))
+		return;
+	struct dns_rjob *j = job_new(l, q, qlen, local,
+	    local != NULL ? local_len : 0);
+	if (j == NULL) {
+		atomic_fetch_sub(&r->c.admitted, 1);
+		return;
+	}
+	j->is_cancelled = true;
+	j->is_prefetch = true;
+	STAT_INC(l->st.prefetches);
+	job_start(j);
+}
+
 size_t
 dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
     const struct dns_msg *m, const uint8_t *q, size_t qlen,
     size_t local_len, int fd, const struct net_addr *peer, uint8_t *out,
     size_t cap, struct arena *a)
 {
-	bool must;
+	bool must, prefetch;
 	const uint8_t *local;
 	size_t lim = dns_udp_limit(m, r->conf.udp_max);
 	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, local_len,
-	    out, cap, a, &local, &must);
+	    out, cap, a, &local, &must, &prefetch);
 
+	if (prefetch && on_lane)
+		prefetch_start(r, lane_for(r, worker), q, qlen, local,
+		    local_len);
 	if (!must)
 		return len;
 	if (!admit(r)) {
@@ -719,6 +745,7 @@ job_start(struct dns_rjob *j)
 	    0, &j->n_sent, now);
 	if (j->prefix != NULL)
 		rslv_seed(j->q[0], j->prefix);
+	j->q[0]->refresh = j->is_prefetch;
 	rslv_start(j->q[0], now, &j->act);
 	job_step(j);
 }
@@ -772,13 +799,15 @@ dns_recurse_tcp(struct dns_recurse *r, const struct dns_msg *m,
     const struct net_addr *peer, dns_reply_fn *reply, void *arg,
     uint8_t *out, size_t cap, struct arena *a, struct dns_rjob **job)
 {
-	bool must;
+	bool must, prefetch;
 	const uint8_t *local;
 	size_t len = answer_now(r, m, peer, cap, local_len, out, cap, a,
-	    &local, &must);
+	    &local, &must, &prefetch);
 	struct rlane *l = r->lanes[0];	/* the TCP sessions' own loop */
 
 	*job = NULL;
+	if (prefetch)
+		prefetch_start(r, l, q, qlen, local, local_len);
 	if (!must)
 		return len;
 	if (!admit(r)) {
@@ -1050,6 +1079,7 @@ dns_recurse_stats(struct dns_recurse *r, struct dns_recurse_stats *out,
 		out->timeouts += STAT_GET(s->timeouts);
 		out->coalesced += STAT_GET(s->coalesced);
 		out->stale += STAT_GET(s->stale);
+		out->prefetches += STAT_GET(s->prefetches);
 	}
 	out->requests = atomic_load(&r->c.requests);
 	out->cache_answers = atomic_load(&r->c.cache_answers);

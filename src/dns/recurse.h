@@ -31,6 +31,7 @@ struct dns_recurse_conf {
 	uint64_t		 timeout_ms;
 	size_t			 cache_size;
 	uint32_t		 stale_s;	/* serve-stale window; 0 off */
+	bool			 prefetch;	/* refresh popular names */
 	uint16_t		 udp_max;	/* our EDNS size */
 	unsigned		 max_jobs;	/* resolutions at once */
 	unsigned		 lanes;		/* resolver threads for UDP
@@ -50,6 +51,7 @@ struct dns_recurse_stats {
 	uint64_t	 dropped;	/* over max_jobs */
 	uint64_t	 coalesced;	/* waited on another's upstream query */
 	uint64_t	 stale;		/* failed, answered from stale data */
+	uint64_t	 prefetches;	/* refreshes started */
 	uint64_t	 jobs;		/* in flight now */
 };
 

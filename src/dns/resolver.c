@@ -548,7 +548,7 @@ from_cached(const struct cache_rrset *rs, uint16_t type)
 static enum chain_res
 cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
     uint64_t now_s, bool stale, struct arena *a, struct rslv_rrset *chain,
-    unsigned *n, struct rslv_rrset *soa)
+    unsigned *n, struct rslv_rrset *soa, bool *prefetch)
 {
 	int (*get)(struct cache *, const struct dns_name *, uint16_t,
 	    uint64_t, struct arena *, struct cache_rrset *) = stale ?
@@ -559,6 +559,7 @@ cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
 		if (get(c, name, qtype, now_s, a, &rs) == 0 &&
 		    rs.trust >= CACHE_ANSWER) {
 			chain[(*n)++] = from_cached(&rs, rs.type);
+			*prefetch |= rs.prefetch;
 			return CHAIN_ANSWER;
 		}
 		int neg = stale ? 0 : cache_get_neg(c, name, qtype, now_s, a,
@@ -577,6 +578,7 @@ cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
 		    &next) < 0)
 			return CHAIN_MISS;
 		chain[(*n)++] = from_cached(&rs, DNS_T_CNAME);
+		*prefetch |= rs.prefetch;
 		*name = next;
 	}
 }
@@ -586,8 +588,12 @@ cache_chain(struct cache *c, struct dns_name *name, uint16_t qtype,
 static bool
 from_cache(struct rslv_query *q, uint64_t now)
 {
+	bool prefetch = false;	/* the resolver's own reads refresh nothing */
+
+	if (q->refresh)
+		return false;
 	switch (cache_chain(q->env->cache, &q->target, q->qtype, now / 1000,
-	    false, q->a, q->chain, &q->n_chain, &q->soa)) {
+	    false, q->a, q->chain, &q->n_chain, &q->soa, &prefetch)) {
 	case CHAIN_ANSWER:
 		q->has_answer = true;
 		q->rcode = DNS_R_NOERROR;
@@ -1091,7 +1097,7 @@ static int
 answer_from_cache(struct cache *c, const struct dns_msg *req,
     const struct rslv_prefix *p, bool stale, size_t udp_max,
     uint16_t our_udp, uint64_t now_s, struct arena *a, uint8_t *out,
-    size_t cap, size_t *len)
+    size_t cap, size_t *len, bool *prefetch)
 {
 	struct rslv_rrset chain[RSLV_CHAIN_MAX + 1], soa;
 	struct dns_name name = p != NULL ? p->target : req->q.name;
@@ -1103,7 +1109,7 @@ answer_from_cache(struct cache *c, const struct dns_msg *req,
 	}
 
 	switch (cache_chain(c, &name, req->q.type, now_s, stale, a, chain, &n,
-	    &soa)) {
+	    &soa, prefetch)) {
 	case CHAIN_ANSWER:
 		*len = build_reply(req, DNS_R_NOERROR, chain, n, NULL, udp_max,
 		    our_udp, out, cap);
@@ -1126,10 +1132,12 @@ int
 rslv_answer_cached(struct cache *c, const struct dns_msg *req,
     const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
     uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
-    size_t *len)
+    size_t *len, bool *prefetch)
 {
+	bool ignored = false;
+
 	return answer_from_cache(c, req, p, false, udp_max, our_udp, now_s,
-	    a, out, cap, len);
+	    a, out, cap, len, prefetch != NULL ? prefetch : &ignored);
 }
 
 int
@@ -1138,6 +1146,8 @@ rslv_answer_stale(struct cache *c, const struct dns_msg *req,
     uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
     size_t *len)
 {
+	bool ignored = false;
+
 	return answer_from_cache(c, req, p, true, udp_max, our_udp, now_s,
-	    a, out, cap, len);
+	    a, out, cap, len, &ignored);
 }

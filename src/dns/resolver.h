@@ -99,6 +99,10 @@ struct rslv_query {
 	struct dns_name		 qname;		/* the client's */
 	uint16_t		 qtype;
 	unsigned		 depth;		/* 0: a client's query */
+	bool			 refresh;	/* a prefetch: the answer (and
+						 * its chain) from the servers,
+						 * not the cache; set after
+						 * rslv_init */
 	unsigned		*n_sent;	/* shared with children */
 	unsigned		 own_sent;
 	uint64_t		 deadline;	/* ms, same clock as `now` */
@@ -185,12 +189,14 @@ void rslv_seed(struct rslv_query *q, const struct rslv_prefix *p);
 
 /* Answers `req` from the cache alone (`now_s` in the cache's seconds):
  * 1 with the reply in out (*len), 0 on a miss. With `p`, the cache is
- * asked for p->target and p's records come first. Thread-safe (the
+ * asked for p->target and p's records come first. *prefetch (when not
+ * NULL) is set on a hit that used an RRset in the last tenth of its TTL,
+ * for this caller to refresh (cache_rrset.prefetch). Thread-safe (the
  * cache is). */
 int rslv_answer_cached(struct cache *c, const struct dns_msg *req,
     const struct rslv_prefix *p, size_t udp_max, uint16_t our_udp,
     uint64_t now_s, struct arena *a, uint8_t *out, size_t cap,
-    size_t *len);
+    size_t *len, bool *prefetch);
 
 /* Like rslv_answer_cached, from data expired less than the cache's
  * stale window ago too (cache_set_stale), each with a 30 s TTL: the

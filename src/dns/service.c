@@ -59,6 +59,8 @@ static const struct cfg_key dns_keys[] = {
 	    "randomise query name case against forgery" },
 	{ "resolve_timeout", CFG_DURATION, OFF(resolve_timeout_ms), "5s",
 	    200, 60000, "give up (SERVFAIL) after this long" },
+	{ "prefetch", CFG_BOOL, OFF(prefetch), "no", 0, 0,
+	    "refresh a cached answer asked for in its TTL's last tenth" },
 	{ "serve_stale", CFG_DURATION, OFF(serve_stale_ms), "0", 0,
 	    7 * 86400000ll, "when resolving fails, answer from data "
 	    "expired less than this long ago (RFC 8767); 0: off" },
@@ -277,6 +279,7 @@ recurse_conf(const struct dns_conf *dc, struct dns_recurse_conf *rc,
 	rc->timeout_ms = dc->resolve_timeout_ms;
 	rc->cache_size = (size_t)dc->cache_size;
 	rc->stale_s = (uint32_t)(dc->serve_stale_ms / 1000);
+	rc->prefetch = dc->prefetch;
 	rc->udp_max = (uint16_t)dc->udp_size;
 	rc->max_jobs = (unsigned)dc->max_resolutions;
 	if (rc->n_forward > 0)
@@ -465,6 +468,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    "resolver.upstream=%llu\nresolver.upstream_tcp=%llu\n"
 		    "resolver.timeouts=%llu\nresolver.dropped=%llu\n"
 		    "resolver.coalesced=%llu\nresolver.stale=%llu\n"
+		    "resolver.prefetches=%llu\n"
 		    "resolver.in_flight=%llu\ncache.hits=%llu\n"
 		    "cache.misses=%llu\ncache.neg_hits=%llu\n"
 		    "cache.inserts=%llu\ncache.evictions=%llu\n"
@@ -481,6 +485,7 @@ dns_stats_out(struct svc *sv, struct evbuffer *out)
 		    (unsigned long long)rs.dropped,
 		    (unsigned long long)rs.coalesced,
 		    (unsigned long long)rs.stale,
+		    (unsigned long long)rs.prefetches,
 		    (unsigned long long)rs.jobs,
 		    (unsigned long long)cs.hits,
 		    (unsigned long long)cs.misses,

@@ -29,6 +29,7 @@ struct dns_conf {
 	bool			 use_0x20;
 	uint64_t		 resolve_timeout_ms;
 	uint64_t		 serve_stale_ms;
+	bool			 prefetch;
 	int			 upstream_port;
 	int			 max_resolutions;
 };

@@ -928,6 +928,38 @@ def test_serve_stale_when_the_upstream_fails(hier, make_resolver):
     assert stale.dns_stats()["resolver.stale"] == "1"
 
 
+def test_prefetch_refreshes_a_name_in_its_last_tenth(hier, make_resolver):
+    """With prefetch, the first query answered from the cache in the last
+    tenth of a TTL starts a refresh; later queries get the fresh TTL and
+    the name never drops out of the cache."""
+    r = make_resolver(dns={"prefetch": "yes"})
+    first = ask(r, "soon.example.test")
+    assert answer_of(first) == ["192.0.2.78"], first
+    assert first.answer[0].ttl == 10, first
+    time.sleep(7.5)
+    low = None
+    deadline = time.monotonic() + 4.0
+    while time.monotonic() < deadline:
+        got = ask(r, "soon.example.test")
+        assert answer_of(got) == ["192.0.2.78"], got
+        if got.answer[0].ttl <= 1:
+            low = got
+            break
+        time.sleep(0.2)
+    assert low is not None, "never saw the last tenth of the TTL"
+    st = r.dns_stats()
+    assert st["resolver.prefetches"] == "1", st
+    time.sleep(0.5)
+    fresh = ask(r, "soon.example.test")
+    assert answer_of(fresh) == ["192.0.2.78"], fresh
+    assert fresh.answer[0].ttl >= 8, fresh   # refreshed, not expiring
+    assert r.dns_stats()["resolver.prefetches"] == "1"
+    # Without prefetch the same name just expires.
+    plain = make_resolver()
+    assert answer_of(ask(plain, "soon.example.test")) == ["192.0.2.78"]
+    assert plain.dns_stats()["resolver.prefetches"] == "0"
+
+
 def dig_at(node, *args):
     host, port = node.addr4
     r = run_tool(["dig", "@" + host, "-p", str(port), "+time=3",

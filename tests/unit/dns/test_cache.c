@@ -264,6 +264,37 @@ test_serve_stale_window(void **state)
 	cache_free(&c);
 }
 
+/* The prefetch mark: set for the first reader in the last tenth of the
+ * TTL, for TTLs of 10 s and more, and only once. */
+static void
+test_prefetch_mark(void **state)
+{
+	struct cache *c = cache_new(1 << 20, 2);
+	struct arena *a = arena_new(1024);
+	struct dns_name n = N("p.test."), m = N("q.test.");
+	struct cache_rrset rs;
+
+	(void)state;
+	assert_int_equal(put_a(c, "p.test.", 1, 100, CACHE_ANSWER, T0), 0);
+	assert_int_equal(put_a(c, "q.test.", 2, 9, CACHE_ANSWER, T0), 0);
+	assert_int_equal(cache_get_rrset(c, &n, DNS_T_A, T0 + 89, a, &rs), 0);
+	assert_false(rs.prefetch);		/* 11 s left of 100 */
+	assert_int_equal(cache_get_rrset(c, &n, DNS_T_A, T0 + 90, a, &rs), 0);
+	assert_true(rs.prefetch);		/* 10 s left: refresh */
+	assert_int_equal(cache_get_rrset(c, &n, DNS_T_A, T0 + 95, a, &rs), 0);
+	assert_false(rs.prefetch);		/* asked for already */
+	assert_int_equal(cache_get_rrset(c, &m, DNS_T_A, T0 + 8, a, &rs), 0);
+	assert_false(rs.prefetch);		/* too short to bother */
+	/* A new store is a new entry: its own last tenth counts again. */
+	assert_int_equal(put_a(c, "p.test.", 3, 100, CACHE_ANSWER, T0 + 96),
+	    0);
+	assert_int_equal(cache_get_rrset(c, &n, DNS_T_A, T0 + 186, a, &rs),
+	    0);
+	assert_true(rs.prefetch);
+	arena_free(&a);
+	cache_free(&c);
+}
+
 static void
 test_ttl_zero_and_cap(void **state)
 {
@@ -794,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_empty_rdata_and_root),
 		cmocka_unit_test(test_ttl_counts_down),
 		cmocka_unit_test(test_serve_stale_window),
+		cmocka_unit_test(test_prefetch_mark),
 		cmocka_unit_test(test_ttl_zero_and_cap),
 		cmocka_unit_test(test_trust_order),
 		cmocka_unit_test(test_neg_nxdomain_covers_all_types),

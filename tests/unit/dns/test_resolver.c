@@ -1957,7 +1957,7 @@ answer_cached(struct fx *f, const char *name, uint16_t type,
 
 	make_req(f, name, type, 0, DNS_F_RD, &req);
 	int hit = rslv_answer_cached(f->cache, &req, NULL, 512, OUR_UDP, now_s,
-	    f->a, buf, sizeof(buf), &len);
+	    f->a, buf, sizeof(buf), &len, NULL);
 	if (hit != 1)
 		return hit;
 	assert_true(len >= DNS_HDR_LEN && len <= 512);
