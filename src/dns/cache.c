@@ -616,9 +616,14 @@ entry_copy(const struct cache_entry *e, uint32_t ttl, struct arena *a,
 	return 0;
 }
 
-int
-cache_get_rrset(struct cache *c, const struct dns_name *name,
-    uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out)
+/* The positive entry for (name, type): a live one, or with `stale` one
+ * expired less than the stale window ago too, then with the TTL
+ * CACHE_STALE_TTL (RFC 8767 4). Only live reads count a hit or miss,
+ * touch the LRU and mark an entry in its last tenth for prefetch, once:
+ * the first reader there refreshes it. */
+static int
+get_positive(struct cache *c, const struct dns_name *name, uint16_t type,
+    uint64_t now, bool stale, struct arena *a, struct cache_rrset *out)
 {
 	uint32_t h = dns_name_hash(name);
 	struct shard *s = shard_of(c, h);
@@ -627,19 +632,22 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 	bool prefetch = false;
 
 	pthread_mutex_lock(&s->mu);
-	e = bucket_find(s, h, name, type, now, c->stale_s, false, NULL,
+	e = bucket_find(s, h, name, type, now, c->stale_s, stale, NULL,
 	    &dead);
-	if (e != NULL && e->kind == ENT_POS) {
-		lru_touch(s, e);
+	if (e != NULL && e->kind != ENT_POS)
+		e = NULL;
+	if (e != NULL) {
 		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-		ttl = entry_ttl_left(e, now);
+		ttl = entry_live(e, now) ? entry_ttl_left(e, now) :
+		    CACHE_STALE_TTL;
+	}
+	if (!stale && e != NULL) {
+		lru_touch(s, e);
 		s->hits++;
-		/* In its last tenth, once: the first reader refreshes it. */
 		prefetch = e->ttl >= CACHE_PREFETCH_MIN_TTL &&
 		    ttl <= e->ttl / 10 && !atomic_exchange_explicit(
 		    &e->prefetched, true, memory_order_relaxed);
-	} else {
-		e = NULL;
+	} else if (!stale) {
 		s->misses++;
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -653,31 +661,17 @@ cache_get_rrset(struct cache *c, const struct dns_name *name,
 }
 
 int
+cache_get_rrset(struct cache *c, const struct dns_name *name,
+    uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out)
+{
+	return get_positive(c, name, type, now, false, a, out);
+}
+
+int
 cache_get_stale(struct cache *c, const struct dns_name *name,
     uint16_t type, uint64_t now, struct arena *a, struct cache_rrset *out)
 {
-	uint32_t h = dns_name_hash(name);
-	struct shard *s = shard_of(c, h);
-	struct cache_entry *dead = NULL, *e;
-	uint32_t ttl = 0;
-
-	pthread_mutex_lock(&s->mu);
-	e = bucket_find(s, h, name, type, now, c->stale_s, true, NULL, &dead);
-	if (e != NULL && e->kind == ENT_POS) {
-		atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
-		/* RFC 8767 4: stale data goes out with a short TTL. */
-		ttl = entry_live(e, now) ? entry_ttl_left(e, now) :
-		    CACHE_STALE_TTL;
-	} else {
-		e = NULL;
-	}
-	pthread_mutex_unlock(&s->mu);
-	release_all(dead);
-	if (e == NULL)
-		return -IK_ENOTFOUND;
-	int err = entry_copy(e, ttl, a, out);
-	entry_unref(e);
-	return err;
+	return get_positive(c, name, type, now, true, a, out);
 }
 
 void
