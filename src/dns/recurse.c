@@ -32,26 +32,17 @@
 
 #define FLIGHT_BUCKETS	1024
 
-struct rq_item {
-	struct rq_item	*next;
-	int		 fd;
-	struct net_addr	 peer;
-	size_t		 len, local_len;	/* the query, then the local
-						 * answer it continues */
-	uint8_t		 buf[];
-};
-
 struct counters {
 	atomic_uint_fast64_t	 requests, cache_answers, refused, dropped;
-	/* Resolutions admitted and not yet finished, queued ones included:
-	 * the max_resolutions bound, shared by workers and the loop. */
+	/* Resolutions admitted and not yet finished: the max_resolutions
+	 * bound, shared by the lanes. */
 	atomic_uint		 admitted;
 };
 
 /* One event loop that resolves: the service's own (TCP clients' queries)
- * or a thread of its own (UDP workers' misses), so cold resolutions run
- * on several cores. Everything here belongs to the lane's thread, but for
- * the queue (under `lock`) and `stop`. */
+ * or a thread of its own that also runs its UDP workers, so cold
+ * resolutions run on several cores. Everything here belongs to the
+ * lane's thread, but for `stop` (and `efd`, which wakes it to see it). */
 struct rlane {
 	struct dns_recurse	*r;
 	struct event_base	*base;
@@ -60,10 +51,8 @@ struct rlane {
 	atomic_bool		 stop;
 	struct rslv_env		 env;		/* its own infra */
 	struct rslv_infra	*infra;
-	pthread_mutex_t		 lock;		/* the queue */
-	struct rq_item		*head, *tail;
 	int			 efd;
-	struct event		*ev_queue;
+	struct event		*ev_wake;
 	struct dns_rjob		*jobs;
 	size_t			 n_jobs;
 	struct dns_recurse_stats st;		/* summed when read */
@@ -131,7 +120,6 @@ static void job_step(struct dns_rjob *j);
 static struct dns_rjob *job_new(struct rlane *l, const uint8_t *q,
     size_t qlen, const uint8_t *local, size_t local_len);
 static void job_start(struct dns_rjob *j);
-static void lane_wake(struct rlane *l);
 
 static uint32_t
 random32(void *arg)
@@ -247,7 +235,7 @@ prefetch_start(struct dns_recurse *r, struct rlane *l, const uint8_t *q,
 }
 
 size_t
-dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
+dns_recurse_udp(struct dns_recurse *r, unsigned worker,
     const struct dns_msg *m, const uint8_t *q, size_t qlen,
     size_t local_len, int fd, const struct net_addr *peer, uint8_t *out,
     size_t cap, struct arena *a)
@@ -258,9 +246,10 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
 	size_t len = answer_now(r, m, peer, lim < cap ? lim : cap, local_len,
 	    out, cap, a, &local, &must, &prefetch);
 
-	if (prefetch && on_lane)
-		prefetch_start(r, lane_for(r, worker), q, qlen, local,
-		    local_len);
+	struct rlane *l = lane_for(r, worker);
+
+	if (prefetch)
+		prefetch_start(r, l, q, qlen, local, local_len);
 	if (!must)
 		return len;
 	if (!admit(r)) {
@@ -269,47 +258,17 @@ dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
 		atomic_fetch_add(&r->c.dropped, 1);
 		return 0;
 	}
-	struct rlane *l = lane_for(r, worker);
-	if (on_lane) {
-		/* The worker runs on this lane's loop: no queue, no wakeup. */
-		struct dns_rjob *j = job_new(l, q, qlen, local,
-		    local != NULL ? local_len : 0);
-		if (j == NULL) {
-			atomic_fetch_sub(&r->c.admitted, 1);
-			atomic_fetch_add(&r->c.dropped, 1);
-			return 0;
-		}
-		j->fd = fd;
-		j->peer = *peer;
-		job_start(j);
-		return 0;
-	}
-	if (local == NULL)
-		local_len = 0;
-	struct rq_item *it = malloc(sizeof(*it) + qlen + local_len);
-	if (it == NULL) {
+	/* The worker runs on this lane's loop: the job starts here. */
+	struct dns_rjob *j = job_new(l, q, qlen, local,
+	    local != NULL ? local_len : 0);
+	if (j == NULL) {
 		atomic_fetch_sub(&r->c.admitted, 1);
 		atomic_fetch_add(&r->c.dropped, 1);
 		return 0;
 	}
-	it->next = NULL;
-	it->fd = fd;
-	it->peer = *peer;
-	it->len = qlen;
-	it->local_len = local_len;
-	memcpy(it->buf, q, qlen);
-	if (local_len > 0)
-		memcpy(it->buf + qlen, local, local_len);
-	pthread_mutex_lock(&l->lock);
-	bool wake = l->head == NULL;
-	if (l->tail != NULL)
-		l->tail->next = it;
-	else
-		l->head = it;
-	l->tail = it;
-	pthread_mutex_unlock(&l->lock);
-	if (wake)
-		lane_wake(l);
+	j->fd = fd;
+	j->peer = *peer;
+	job_start(j);
 	return 0;
 }
 
@@ -722,8 +681,9 @@ job_new(struct rlane *l, const uint8_t *q, size_t qlen, const uint8_t *local,
 	    (copy = arena_dup(j->a, q, qlen)) == NULL ||
 	    dns_msg_parse(copy, qlen, j->a, &j->req) < 0 || !j->req.has_q ||
 	    (local_len > 0 && ((j->prefix = arena_alloc(j->a,
-	    sizeof(*j->prefix))) == NULL || rslv_prefix_parse(local,
-	    local_len, j->a, j->prefix) < 0))) {
+	    sizeof(*j->prefix))) == NULL || (local = arena_dup(j->a, local,
+	    local_len)) == NULL || rslv_prefix_parse(local, local_len, j->a,
+	    j->prefix) < 0))) {
 		arena_free(&j->a);
 		free(j);
 		return NULL;
@@ -758,9 +718,9 @@ on_deferred_start(evutil_socket_t fd, short what, void *arg)
 	job_start(arg);
 }
 
-/* Workers queued misses (or the lane is asked to stop). */
+/* The lane is asked to stop. */
 static void
-on_queue(evutil_socket_t fd, short what, void *arg)
+on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct rlane *l = arg;
 	uint64_t v;
@@ -769,28 +729,8 @@ on_queue(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (read(l->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("recurse: eventfd read: %s", strerror(errno));
-	if (atomic_load(&l->stop)) {
+	if (atomic_load(&l->stop))
 		event_base_loopbreak(l->base);
-		return;
-	}
-	pthread_mutex_lock(&l->lock);
-	struct rq_item *it = l->head;
-	l->head = l->tail = NULL;
-	pthread_mutex_unlock(&l->lock);
-	while (it != NULL) {
-		struct rq_item *next = it->next;
-		struct dns_rjob *j = job_new(l, it->buf, it->len,
-		    it->buf + it->len, it->local_len);
-		if (j != NULL) {
-			j->fd = it->fd;
-			j->peer = it->peer;
-			job_start(j);
-		} else {
-			atomic_fetch_sub(&l->r->c.admitted, 1);
-		}
-		free(it);
-		it = next;
-	}
 }
 
 size_t
@@ -877,21 +817,16 @@ lane_free(struct rlane *l)
 	if (l == NULL)
 		return;
 	lane_join(l);
-	/* The thread is gone: its jobs and queue are ours to free. */
+	/* The thread is gone: its jobs are ours to free. */
 	while (l->jobs != NULL)
 		job_free(l->jobs);
-	for (struct rq_item *it = l->head, *next; it != NULL; it = next) {
-		next = it->next;
-		free(it);
-	}
-	if (l->ev_queue != NULL)
-		event_free(l->ev_queue);
+	if (l->ev_wake != NULL)
+		event_free(l->ev_wake);
 	if (l->is_thread && l->base != NULL)
 		event_base_free(l->base);
 	if (l->efd >= 0)
 		close(l->efd);
 	rslv_infra_free(&l->infra);
-	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 
@@ -906,7 +841,6 @@ lane_new(struct dns_recurse *r, struct event_base *base, int *err)
 		return NULL;
 	l->r = r;
 	l->efd = -1;
-	pthread_mutex_init(&l->lock, NULL);
 	l->is_thread = base == NULL;
 	l->base = base != NULL ? base : event_base_new();
 	if (l->base == NULL || (l->infra = rslv_infra_new()) == NULL)
@@ -925,9 +859,9 @@ lane_new(struct dns_recurse *r, struct event_base *base, int *err)
 		*err = -errno;
 		goto fail;
 	}
-	l->ev_queue = event_new(l->base, l->efd, EV_READ | EV_PERSIST,
-	    on_queue, l);
-	if (l->ev_queue == NULL || event_add(l->ev_queue, NULL) < 0)
+	l->ev_wake = event_new(l->base, l->efd, EV_READ | EV_PERSIST,
+	    on_wake, l);
+	if (l->ev_wake == NULL || event_add(l->ev_wake, NULL) < 0)
 		goto fail;
 	*err = 0;
 	return l;

@@ -74,15 +74,14 @@ void dns_recurse_free(struct dns_recurse **rp);
 void dns_recurse_set_conf(struct dns_recurse *r,
     const struct dns_recurse_conf *conf);
 
-/* The dns_auth_opts.recurse hook for UDP worker number `worker`: answers
- * from cache or with REFUSED at once (returns the length), or hands the
- * query to that worker's resolver lane, which answers later with
- * sendto(fd, peer) (returns 0). `local_len` > 0: out[0..local_len) is
- * the local answer whose CNAME chain leads out of the server's zones;
- * resolution continues it, or it stands as it is (returned). `on_lane`:
- * the caller runs on that lane's loop (the resolution starts at once);
- * else any thread (it is queued). */
-size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker, bool on_lane,
+/* The dns_auth_opts.recurse hook for UDP worker number `worker`, called
+ * on that worker's lane (dns_recurse_lane_base): answers from cache or
+ * with REFUSED at once (returns the length), or starts resolving on the
+ * lane, which answers later with sendto(fd, peer) (returns 0).
+ * `local_len` > 0: out[0..local_len) is the local answer whose CNAME
+ * chain leads out of the server's zones; resolution continues it, or it
+ * stands as it is (returned). */
+size_t dns_recurse_udp(struct dns_recurse *r, unsigned worker,
     const struct dns_msg *m, const uint8_t *q, size_t qlen,
     size_t local_len, int fd, const struct net_addr *peer, uint8_t *out,
     size_t cap, struct arena *a);

@@ -1046,10 +1046,9 @@ rslv_prefix_parse(const uint8_t *msg, size_t len, struct arena *a,
     struct rslv_prefix *p)
 {
 	struct dns_msg m;
-	uint8_t *copy = arena_dup(a, msg, len);
 
 	p->n = 0;
-	if (copy == NULL || dns_msg_parse(copy, len, a, &m) < 0 || !m.has_q)
+	if (dns_msg_parse(msg, len, a, &m) < 0 || !m.has_q)
 		return -1;
 	p->target = m.q.name;
 	bool is_cname = false;

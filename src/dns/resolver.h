@@ -178,9 +178,9 @@ struct rslv_prefix {
 	struct dns_name		 target;
 };
 
-/* Reads the answer section of the local reply msg[0..len) into *p (the
- * data is copied into `a`). 0, or -1 when it does not end in a CNAME
- * leading away (then the local reply stands as it is). */
+/* Reads the answer section of the local reply msg[0..len) into *p, whose
+ * RDATA may point into msg: msg must outlive p. 0, or -1 when it does not
+ * end in a CNAME leading away (then the local reply stands as it is). */
 int rslv_prefix_parse(const uint8_t *msg, size_t len, struct arena *a,
     struct rslv_prefix *p);
 /* After rslv_init: the walk starts at p->target, with p's records first

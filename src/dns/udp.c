@@ -137,8 +137,8 @@ worker_recurse(void *arg, const struct dns_msg *m, const uint8_t *q,
 {
 	struct udp_worker *w = arg;
 
-	return dns_recurse_udp(w->u->sh->recurse, w->index, w->u->on_lanes,
-	    m, q, qlen, local_len, w->fd, &w->cur_peer, out, cap, a);
+	return dns_recurse_udp(w->u->sh->recurse, w->index, m, q, qlen,
+	    local_len, w->fd, &w->cur_peer, out, cap, a);
 }
 
 /* Receives one batch (flags: MSG_WAITFORONE or MSG_DONTWAIT), answers
@@ -260,8 +260,7 @@ dns_udp_start(const int *fds, size_t n, struct dns_shared *sh, int *err)
 	}
 	u->sh = sh;
 	u->n = n;
-	u->on_lanes = sh->recurse != NULL &&
-	    dns_recurse_lane_base(sh->recurse, 0) != NULL;
+	u->on_lanes = sh->recurse != NULL;
 	for (i = 0; i < n; i++) {
 		struct udp_worker *w = calloc(1, sizeof(*w));
 		u->w[i] = w;
